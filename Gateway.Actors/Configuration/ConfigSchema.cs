@@ -1,0 +1,68 @@
+namespace Gateway.Configuration;
+
+/// <summary>The keys the gateway knows under <c>gateway</c>; anything else is refused with the nearest known key.</summary>
+internal static class ConfigSchema
+{
+    /// <summary>Keys of a node; a value of <see cref="Named"/> means "any name, each an object of this shape".</summary>
+    internal sealed record Node(IReadOnlyDictionary<string, Node?> Keys, Node? Named = null);
+
+    private static Node Leafs(params string[] keys) => new(keys.ToDictionary(k => k, _ => (Node?)null));
+
+    private static readonly Node Listener = Leafs("address");
+
+    private static readonly Node Route = new(new Dictionary<string, Node?>
+    {
+        ["listener"] = null,
+        ["path-prefix"] = null,
+        ["host"] = null,
+        ["upstream"] = null,
+        ["direct-response"] = Leafs("status", "body"),
+    });
+
+    private static readonly Node Upstream = Leafs("endpoints", "connect-timeout", "response-timeout");
+
+    /// <summary>The shape of <c>gateway { … }</c>.</summary>
+    public static readonly Node Gateway = new(new Dictionary<string, Node?>
+    {
+        ["listeners"] = new(new Dictionary<string, Node?>(), Listener),
+        ["routes"] = new(new Dictionary<string, Node?>(), Route),
+        ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
+        ["admin"] = Leafs("address"),
+        ["drain"] = Leafs("announce", "deadline"),
+    });
+
+    /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>
+    public static string? Nearest(string unknown, IEnumerable<string> known)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in known)
+        {
+            var d = EditDistance(unknown, candidate);
+            if (d < bestDistance)
+            {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.Max(2, unknown.Length / 3) ? best : null;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

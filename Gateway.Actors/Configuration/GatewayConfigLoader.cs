@@ -1,0 +1,274 @@
+using System.Net;
+using System.Reflection;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Reads the gateway's HOCON: a user's file (or the embedded <c>gateway.conf</c>) layered over the embedded
+/// <c>reference.conf</c>, then validated so that a bad file never starts a half-working gateway.
+/// </summary>
+public static class GatewayConfigLoader
+{
+    /// <summary>The name errors give for the embedded default configuration.</summary>
+    public const string EmbeddedDefaultName = "embedded hocon/gateway.conf";
+
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Loads <paramref name="path"/>, or the embedded default when it is null.</summary>
+    /// <exception cref="GatewayConfigException">The file is missing, unreadable, or invalid.</exception>
+    public static GatewaySettings Load(string? path)
+    {
+        if (path is null)
+            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName);
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayConfigException(path, "(file)", $"cannot read the file: {e.Message}", e);
+        }
+        return Parse(text, Path.GetFullPath(path));
+    }
+
+    /// <summary>Parses and validates HOCON text; <paramref name="source"/> names it in errors.</summary>
+    public static GatewaySettings Parse(string hocon, string source)
+    {
+        Config user;
+        try
+        {
+            user = ConfigurationFactory.ParseString(hocon);
+        }
+        catch (Exception e)
+        {
+            throw new GatewayConfigException(source, "(syntax)", $"not valid HOCON: {OneLine(e.Message)}", e);
+        }
+
+        var merged = user.WithFallback(ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf")));
+        return new Reader(merged, source).Read();
+    }
+
+    /// <summary>The embedded reference configuration (every default), for hosts that build their own config.</summary>
+    public static Config Reference => ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf"));
+
+    private static string ReadEmbedded(string name)
+    {
+        using var stream = typeof(GatewayConfigLoader).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Walks the merged config once; every problem names its full key.</summary>
+    private sealed class Reader(Config config, string source)
+    {
+        private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
+
+        public GatewaySettings Read()
+        {
+            var root = config.GetValue("gateway");
+            if (root is null || !root.IsObject())
+                throw Error("gateway", "missing: the file must have a `gateway { … }` section");
+            CheckKeys("gateway", root.GetObject(), ConfigSchema.Gateway);
+
+            var listeners = Named("gateway.listeners").Select(n => ReadListener(n)).ToList();
+            var upstreams = Named("gateway.upstreams").Select(n => ReadUpstream(n)).ToList();
+            var routes = Named("gateway.routes").Select(n => ReadRoute(n, listeners, upstreams)).ToList();
+            var admin = new AdminSettings(Address("gateway.admin.address"));
+            var drain = new DrainSettings(Duration("gateway.drain.announce"), Duration("gateway.drain.deadline"));
+
+            if (listeners.Count == 0)
+                throw Error("gateway.listeners", "no listener is configured; add e.g. listeners.public { address = \"127.0.0.1:8080\" }");
+            if (drain.Deadline <= TimeSpan.Zero)
+                throw Error("gateway.drain.deadline", "must be greater than 0s");
+            if (drain.Announce > drain.Deadline)
+                throw Error("gateway.drain.announce", $"announce ({drain.Announce.TotalSeconds}s) is longer than the deadline ({drain.Deadline.TotalSeconds}s)");
+            CheckDistinctAddresses(listeners, admin);
+
+            return new GatewaySettings(source, listeners, routes, upstreams, admin, drain, config);
+        }
+
+        private void CheckKeys(string path, HoconObject obj, ConfigSchema.Node schema)
+        {
+            foreach (var (key, value) in obj.Items)
+            {
+                var full = $"{path}.{key}";
+                if (schema.Named is { } named)
+                {
+                    if (!value.IsObject())
+                        throw Error(full, "must be an object `{ … }`");
+                    CheckKeys(full, value.GetObject(), named);
+                    continue;
+                }
+                if (!schema.Keys.TryGetValue(key, out var child))
+                {
+                    var nearest = ConfigSchema.Nearest(key, schema.Keys.Keys);
+                    throw Error(full, nearest is null
+                        ? $"unknown key (known here: {string.Join(", ", schema.Keys.Keys)})"
+                        : $"unknown key; did you mean `{nearest}`?");
+                }
+                if (child is not null)
+                {
+                    if (!value.IsObject())
+                        throw Error(full, "must be an object `{ … }`");
+                    CheckKeys(full, value.GetObject(), child);
+                }
+            }
+        }
+
+        private IEnumerable<string> Named(string path)
+        {
+            var value = config.GetValue(path);
+            return value is not null && value.IsObject() ? value.GetObject().Items.Keys.ToList() : [];
+        }
+
+        private ListenerSettings ReadListener(string name)
+        {
+            var key = $"gateway.listeners.{name}";
+            return new ListenerSettings(name, Address($"{key}.address"));
+        }
+
+        private UpstreamSettings ReadUpstream(string name)
+        {
+            var key = $"gateway.upstreams.{name}";
+            var value = config.GetValue($"{key}.endpoints");
+            if (value is null || value.IsEmpty)
+                throw Error($"{key}.endpoints", "missing: list at least one endpoint, e.g. [\"127.0.0.1:9001\"]");
+            if (!value.IsArray())
+                throw Error($"{key}.endpoints", "must be a list, e.g. [\"127.0.0.1:9001\"]");
+            var endpoints = value.GetArray().Select(v => Endpoint($"{key}.endpoints", v)).ToList();
+            if (endpoints.Count == 0)
+                throw Error($"{key}.endpoints", "is empty: list at least one endpoint");
+            var connect = Duration($"{key}.connect-timeout", DefaultConnectTimeout);
+            var response = Duration($"{key}.response-timeout", DefaultResponseTimeout);
+            if (connect <= TimeSpan.Zero) throw Error($"{key}.connect-timeout", "must be greater than 0s");
+            if (response <= TimeSpan.Zero) throw Error($"{key}.response-timeout", "must be greater than 0s");
+            return new UpstreamSettings(name, endpoints, connect, response);
+        }
+
+        private Uri Endpoint(string key, HoconValue value)
+        {
+            var text = value.IsString() ? value.GetString() : null;
+            if (string.IsNullOrWhiteSpace(text))
+                throw Error(key, "an endpoint must be a string such as \"127.0.0.1:9001\" or \"http://host:port\"");
+            var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp
+                || uri.IsDefaultPort && !text.Contains("://", StringComparison.Ordinal))
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port or http://host:port");
+            return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+        }
+
+        private RouteSettings ReadRoute(string name, List<ListenerSettings> listeners, List<UpstreamSettings> upstreams)
+        {
+            var key = $"gateway.routes.{name}";
+            var listener = String($"{key}.listener")
+                ?? throw Error($"{key}.listener", "missing: name the listener this route serves");
+            if (listeners.All(l => l.Name != listener))
+                throw Error($"{key}.listener", $"unknown listener \"{listener}\" (known: {string.Join(", ", listeners.Select(l => l.Name))})");
+
+            var prefix = String($"{key}.path-prefix") ?? "/";
+            if (!prefix.StartsWith('/'))
+                throw Error($"{key}.path-prefix", $"\"{prefix}\" must start with /");
+            var host = String($"{key}.host");
+
+            var upstream = String($"{key}.upstream");
+            var direct = config.HasPath($"{key}.direct-response") ? ReadDirect($"{key}.direct-response") : null;
+            if (upstream is null == direct is null)
+                throw Error(key, "a route needs exactly one of `upstream` or `direct-response`");
+            if (upstream is not null && upstreams.All(u => u.Name != upstream))
+                throw Error($"{key}.upstream", upstreams.Count == 0
+                    ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
+                    : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams.Select(u => u.Name))})");
+            return new RouteSettings(name, listener, prefix, host, upstream, direct);
+        }
+
+        private DirectResponseSettings ReadDirect(string key)
+        {
+            var status = Int($"{key}.status", 200);
+            if (status is < 200 or > 599)
+                throw Error($"{key}.status", $"{status} is not a final HTTP status (200–599)");
+            return new DirectResponseSettings(status, String($"{key}.body") ?? "");
+        }
+
+        private string? String(string key)
+        {
+            var value = config.GetValue(key);
+            if (value is null || value.IsEmpty) return null;
+            if (!value.IsString())
+                throw Error(key, "must be a string");
+            return value.GetString();
+        }
+
+        private int Int(string key, int fallback)
+        {
+            if (!config.HasPath(key)) return fallback;
+            var text = String(key);
+            return int.TryParse(text, out var n) ? n : throw Error(key, $"\"{text}\" is not a whole number");
+        }
+
+        private TimeSpan Duration(string key, TimeSpan? fallback = null)
+        {
+            if (!config.HasPath(key))
+                return fallback ?? throw Error(key, "missing");
+            var text = String(key);
+            TimeSpan value;
+            try
+            {
+                value = config.GetTimeSpan(key, allowInfinite: false);
+            }
+            catch (Exception)
+            {
+                throw Error(key, $"\"{text}\" is not a duration: write e.g. 500ms, 5s or 2m");
+            }
+            if (value < TimeSpan.Zero)
+                throw Error(key, $"{text} is negative");
+            return value;
+        }
+
+        private IPEndPoint Address(string key)
+        {
+            var text = String(key) ?? throw Error(key, "missing: write host:port, e.g. \"127.0.0.1:8080\"");
+            if (TryParseAddress(text, out var endpoint))
+                return endpoint;
+            throw Error(key, $"\"{text}\" is not an address: write ip:port, [ipv6]:port or localhost:port (port 0–65535)");
+        }
+
+        private void CheckDistinctAddresses(List<ListenerSettings> listeners, AdminSettings admin)
+        {
+            var seen = new Dictionary<IPEndPoint, string>();
+            foreach (var (key, address) in listeners.Select(l => ($"gateway.listeners.{l.Name}.address", l.Address))
+                         .Append(("gateway.admin.address", admin.Address)))
+            {
+                if (address.Port == 0) continue;
+                if (seen.TryGetValue(address, out var other))
+                    throw Error(key, $"{address} is already used by {other}");
+                seen[address] = key;
+            }
+        }
+    }
+
+    /// <summary>Parses <c>ip:port</c>, <c>[ipv6]:port</c> or <c>localhost:port</c>.</summary>
+    public static bool TryParseAddress(string text, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        const string localhost = "localhost:";
+        if (text.StartsWith(localhost, StringComparison.OrdinalIgnoreCase))
+        {
+            if (!ushort.TryParse(text.AsSpan(localhost.Length), out var port)) return false;
+            endpoint = new IPEndPoint(IPAddress.Loopback, port);
+            return true;
+        }
+        if (!text.Contains(':') || !IPEndPoint.TryParse(text, out var parsed)) return false;
+        // IPEndPoint.TryParse accepts "1.2.3.4" with port 0 when no port is written; insist on one.
+        if (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !text.StartsWith('[')) return false;
+        endpoint = parsed;
+        return true;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using Akka.Configuration;
+
+namespace Gateway.Configuration;
+
+/// <summary>The validated gateway configuration: what <c>gateway { … }</c> says, plus the merged HOCON for Akka.</summary>
+/// <param name="Source">Where the configuration came from: a file path or the embedded default.</param>
+public sealed record GatewaySettings(
+    string Source,
+    IReadOnlyList<ListenerSettings> Listeners,
+    IReadOnlyList<RouteSettings> Routes,
+    IReadOnlyList<UpstreamSettings> Upstreams,
+    AdminSettings Admin,
+    DrainSettings Drain,
+    Config Hocon);
+
+/// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2 cleartext).</summary>
+public sealed record ListenerSettings(string Name, IPEndPoint Address);
+
+/// <summary>
+/// A route sends requests of one listener whose path starts with <see cref="PathPrefix"/> (and whose host matches
+/// <see cref="Host"/>, when set) either to an upstream or to a fixed answer. The longest prefix wins.
+/// </summary>
+public sealed record RouteSettings(
+    string Name,
+    string Listener,
+    string PathPrefix,
+    string? Host,
+    string? Upstream,
+    DirectResponseSettings? DirectResponse);
+
+/// <summary>A fixed answer given by the gateway itself.</summary>
+public sealed record DirectResponseSettings(int Status, string Body);
+
+/// <summary>A pool of equivalent endpoints, used round-robin.</summary>
+/// <param name="Endpoints">Destination prefixes such as <c>http://127.0.0.1:9001/</c>.</param>
+public sealed record UpstreamSettings(
+    string Name,
+    IReadOnlyList<Uri> Endpoints,
+    TimeSpan ConnectTimeout,
+    TimeSpan ResponseTimeout);
+
+/// <summary>Where the admin API (/ready, /live, /drain) listens.</summary>
+public sealed record AdminSettings(IPEndPoint Address);
+
+/// <summary>The drain timeline, both measured from the signal.</summary>
+/// <param name="Announce">How long listeners keep accepting after the signal (load balancers still send).</param>
+/// <param name="Deadline">When whatever is still open is forced.</param>
+public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline);

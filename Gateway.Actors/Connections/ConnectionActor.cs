@@ -1,0 +1,80 @@
+using Akka.Actor;
+using Akka.Event;
+using Gateway.Lifecycle;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Connections;
+
+/// <summary>
+/// Owns the lifecycle of one downstream connection; the bytes stay in Kestrel. On <see cref="Drain"/> it asks the
+/// connection to close gracefully and waits for it to end; at the deadline it forces it.
+/// </summary>
+public sealed class ConnectionActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The connection has ended (its <see cref="IConnectionPort.Closed"/> task completed).</summary>
+    internal sealed record Ended
+    {
+        public static readonly Ended Instance = new();
+        public override string ToString() => "Ended";
+    }
+
+    private readonly IConnectionPort _port;
+    private readonly string _listener;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Drain? _drain;
+    private IActorRef? _drainRequester;
+
+    public ConnectionActor(IConnectionPort port, string listener)
+    {
+        _port = port;
+        _listener = listener;
+
+        Receive<Announce>(_ => _port.GoAway());
+        Receive<Drain>(OnDrain);
+        Receive<Ended>(_ => Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)));
+        Receive<DeadlineReached>(_ => OnDeadline());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IConnectionPort port, string listener) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(port, listener));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        _port.Closed.ContinueWith(_ => self.Tell(Ended.Instance), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    protected override void PostStop()
+    {
+        // A crashed or stopped actor must not leave its connection unowned: close it rather than leak it.
+        if (!_port.Closed.IsCompleted)
+            _port.Abort("connection actor stopped");
+    }
+
+    private void OnDrain(Drain drain)
+    {
+        var first = _drain is null;
+        _drain = first ? drain : _drain!.Earliest(drain);
+        _drainRequester = Sender;
+        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, _drain.Remaining(Context.System.Scheduler));
+        if (first)
+            _port.RequestClose();
+    }
+
+    private void OnDeadline()
+    {
+        _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight",
+            _port.Id, _port.Remote, _listener, _port.InFlight);
+        _port.Abort("drain deadline reached");
+        Finish(DrainOutcome.DeadlineExceeded, new DrainCounts(0, 1, 0));
+    }
+
+    private void Finish(DrainOutcome outcome, DrainCounts counts)
+    {
+        // Reported even when not draining, so the parent can tell an ended connection from a crashed actor.
+        (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
+        Context.Stop(Self);
+    }
+}

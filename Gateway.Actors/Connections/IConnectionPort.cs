@@ -1,0 +1,29 @@
+namespace Gateway.Connections;
+
+/// <summary>
+/// What a <see cref="ConnectionActor"/> may do to one downstream connection and learn from it. Kestrel connections
+/// implement it in production (<see cref="KestrelConnection"/>); simulations implement it with virtual time.
+/// </summary>
+public interface IConnectionPort
+{
+    /// <summary>A short id, unique per process (Kestrel's connection id).</summary>
+    string Id { get; }
+
+    /// <summary>Who is on the other end, for logs.</summary>
+    string Remote { get; }
+
+    /// <summary>Requests (or streams) in flight on this connection now.</summary>
+    int InFlight { get; }
+
+    /// <summary>Completes when the connection has ended, however it ended.</summary>
+    Task Closed { get; }
+
+    /// <summary>Go away on the next response (HTTP/1.1 <c>Connection: close</c>, HTTP/2 GOAWAY); idle stays open.</summary>
+    void GoAway();
+
+    /// <summary>Graceful close: in-flight responses carry <c>Connection: close</c> / GOAWAY; an idle connection closes now.</summary>
+    void RequestClose();
+
+    /// <summary>Force: the connection is closed now, whatever it carries.</summary>
+    void Abort(string reason);
+}

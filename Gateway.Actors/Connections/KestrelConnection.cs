@@ -1,0 +1,59 @@
+using Gateway.Listeners;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Gateway.Connections;
+
+/// <summary>
+/// A Kestrel connection as its <see cref="ConnectionActor"/> sees it. Requests update its counters lock-free;
+/// closing uses Kestrel's own graceful close (<c>Connection: close</c> on HTTP/1.1, GOAWAY on HTTP/2).
+/// </summary>
+internal sealed class KestrelConnection : IConnectionPort
+{
+    /// <summary>The key under which the connection stores itself in Kestrel's connection items.</summary>
+    internal static readonly object ItemsKey = new();
+
+    private readonly ConnectionContext _context;
+    private readonly IConnectionLifetimeNotificationFeature? _lifetime;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private int _goAway;
+
+    public KestrelConnection(ConnectionContext context, ListenerHandle listener)
+    {
+        _context = context;
+        Listener = listener;
+        _lifetime = context.Features.Get<IConnectionLifetimeNotificationFeature>();
+    }
+
+    public ListenerHandle Listener { get; }
+    public string Id => _context.ConnectionId;
+    public string Remote => _context.RemoteEndPoint?.ToString() ?? "?";
+    public int InFlight => Volatile.Read(ref _inFlight);
+    public Task Closed => _closed.Task;
+
+    /// <summary>Fires when Kestrel or the drain asked this connection to close.</summary>
+    public CancellationToken CloseRequested => _lifetime?.ConnectionClosedRequested ?? CancellationToken.None;
+
+    public void GoAway()
+    {
+        Volatile.Write(ref _goAway, 1);
+        // Idle HTTP/1.1 stays open until its next request (closed then) or the unbind; busy ones close after it.
+        if (InFlight > 0) RequestClose();
+    }
+
+    public void RequestClose() => _lifetime?.RequestClose();
+
+    public void Abort(string reason) => _context.Abort(new ConnectionAbortedException(reason));
+
+    /// <summary>A request (or HTTP/2 stream) started on this connection.</summary>
+    internal void RequestStarted()
+    {
+        Listener.RequestStarted(Interlocked.Increment(ref _inFlight) == 1);
+        if (Volatile.Read(ref _goAway) == 1) RequestClose();
+    }
+
+    internal void RequestEnded() => Listener.RequestEnded(Interlocked.Decrement(ref _inFlight) == 0);
+
+    internal void MarkClosed() => _closed.TrySetResult();
+}

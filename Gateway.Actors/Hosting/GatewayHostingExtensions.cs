@@ -1,0 +1,141 @@
+using System.Net.Sockets;
+using Akka.Hosting;
+using Gateway.Configuration;
+using Gateway.Connections;
+using Gateway.Lifecycle;
+using Gateway.Listeners;
+using Gateway.Routing;
+using Gateway.Upstreams;
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Hosting;
+
+/// <summary>Puts a gateway into an ASP.NET Core application: sockets, Kestrel, the actor tree and the drain wiring.</summary>
+public static class GatewayHostingExtensions
+{
+    /// <summary>
+    /// Binds every listener's socket (the gateway owns them; Kestrel serves them through <c>ListenHandle</c>), adds
+    /// the actor system with the gateway tree, and wires the drain into the host's stop.
+    /// </summary>
+    /// <exception cref="GatewayConfigException">A listener address cannot be bound (in use, not local…).</exception>
+    public static GatewayRuntime AddGateway(this WebApplicationBuilder builder, GatewaySettings settings)
+    {
+        var listeners = new List<ListenerHandle>();
+        foreach (var listener in settings.Listeners)
+            listeners.Add(BindOrExplain(settings, $"gateway.listeners.{listener.Name}.address",
+                () => ListenerHandle.Bind(listener.Name, listener.Address)));
+
+        var runtime = new GatewayRuntime(settings, new ListenerRegistry(listeners),
+            settings.Upstreams.Select(u => new UpstreamHandle(u)).ToList(), new GatewayState(TimeProvider.System));
+
+        var services = builder.Services;
+        services.AddSingleton(runtime);
+        services.AddSingleton(runtime.Listeners);
+        services.AddSingleton(runtime.State);
+        services.AddSingleton(new RouteTable(settings.Routes, runtime.Upstreams.ToDictionary(u => u.Name)));
+        services.AddSingleton<GatewayRequestHandler>();
+        services.AddHttpForwarder();
+        services.AddSingleton<IConnectionListenerFactory, RecordingListenerFactory>();
+        services.AddHostedService<DrainCoordinator>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPhases.Budget(settings.Drain));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // h2c connections carry the client's :scheme (http); see CleartextHttp2Detection.
+            kestrel.AllowAlternateSchemes = true;
+            foreach (var listener in listeners)
+                kestrel.ListenHandle(listener.FileHandle, options =>
+                {
+                    options.Protocols = HttpProtocols.Http1AndHttp2;
+                    options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
+                });
+        });
+
+        services.AddAkka("gateway", (akka, provider) => akka.WithGateway(runtime, provider));
+        return runtime;
+    }
+
+    /// <summary>Adds the gateway's request handling: requests on gateway listeners never reach later middleware.</summary>
+    public static WebApplication UseGateway(this WebApplication app)
+    {
+        var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
+        app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
+            ? handler.HandleAsync(context, connection)
+            : next(context));
+        return app;
+    }
+
+    /// <summary>Adds the gateway's HOCON, logging and actor tree to an actor system (also one that is a cluster node).</summary>
+    public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)
+    {
+        var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+        akka.AddHocon(runtime.Settings.Hocon, HoconAddMode.Prepend);
+        akka.AddHocon(ShutdownPhases.TimeoutsHocon(runtime.Settings.Drain), HoconAddMode.Prepend);
+        akka.ConfigureLoggers(loggers =>
+        {
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory(loggerFactory);
+        });
+        akka.WithActors((system, registry) =>
+        {
+            var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
+            registry.Register<GatewaySupervisor>(supervisor);
+            runtime.Supervisor = supervisor;
+            ShutdownPhases.Register(system, runtime, loggerFactory.CreateLogger("Gateway.Drain"));
+        });
+        return akka;
+    }
+
+    /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
+    private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Kestrel connection middleware: one ConnectionActor per connection, told when it opens and ends.</summary>
+    private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    {
+        var connection = new KestrelConnection(context, listener);
+        using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
+        sniffTimeout.CancelAfter(FirstBytesTimeout);
+        if (!await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token))
+            return;
+        context.Items[KestrelConnection.ItemsKey] = connection;
+        listener.ConnectionOpened();
+        runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            listener.ConnectionClosed();
+            connection.MarkClosed();
+        }
+    }
+
+    /// <summary>Runs a bind; an address that cannot be bound becomes a config error naming its key.</summary>
+    internal static T BindOrExplain<T>(GatewaySettings settings, string key, Func<T> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (SocketException e)
+        {
+            var problem = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => "the address is already in use (another process listens there)",
+                SocketError.AddressNotAvailable => "the address is not one of this machine's",
+                SocketError.AccessDenied => "permission denied (ports below 1024 need privileges)",
+                _ => $"cannot bind: {e.Message}",
+            };
+            throw new GatewayConfigException(settings.Source, key, problem, e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Akka.Actor;
+using Gateway.Configuration;
+using Gateway.Lifecycle;
+using Gateway.Listeners;
+using Gateway.Upstreams;
+
+namespace Gateway.Hosting;
+
+/// <summary>Everything one running gateway is made of, shared by the data path, the shutdown wiring and the admin API.</summary>
+public sealed class GatewayRuntime
+{
+    private IActorRef _supervisor = ActorRefs.Nobody;
+
+    internal GatewayRuntime(GatewaySettings settings, ListenerRegistry listeners, IReadOnlyList<UpstreamHandle> upstreams, GatewayState state)
+    {
+        Settings = settings;
+        Listeners = listeners;
+        Upstreams = upstreams;
+        State = state;
+    }
+
+    public GatewaySettings Settings { get; }
+    public ListenerRegistry Listeners { get; }
+    public IReadOnlyList<UpstreamHandle> Upstreams { get; }
+    public GatewayState State { get; }
+
+    /// <summary>The root of the actor tree, once the actor system has started.</summary>
+    public IActorRef Supervisor
+    {
+        get => Volatile.Read(ref _supervisor);
+        internal set => Volatile.Write(ref _supervisor, value);
+    }
+
+    /// <summary>Force the drain now (a second signal): whatever is still open is closed at once.</summary>
+    public void ForceNow()
+    {
+        State.Force();
+        var now = State.Time.GetUtcNow();
+        Supervisor.Tell(new DrainProtocol.Drain(now, State.Reason ?? DrainReason.Shutdown, DrainMode.Force));
+    }
+}

@@ -1,0 +1,106 @@
+using Akka;
+using Akka.Actor;
+using Gateway.Configuration;
+using Gateway.Lifecycle;
+using Microsoft.Extensions.Logging;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Hosting;
+
+/// <summary>
+/// Maps the drain timeline onto CoordinatedShutdown's service phases: announce in before-service-unbind,
+/// stop accepting in service-unbind, drain in service-requests-done. Any CoordinatedShutdown run (host stop,
+/// cluster leave, <c>ActorSystem.Terminate</c>) therefore drains the gateway first.
+/// </summary>
+internal static partial class ShutdownPhases
+{
+    /// <summary>What each service phase may take beyond the configured announce and deadline.</summary>
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(5);
+
+    /// <summary>HOCON with the phase timeouts derived from announce (A) and deadline (D).</summary>
+    public static string TimeoutsHocon(DrainSettings drain)
+    {
+        static string S(TimeSpan t) => $"{(long)Math.Ceiling(t.TotalMilliseconds)}ms";
+        return $$"""
+            akka.coordinated-shutdown.phases {
+              before-service-unbind.timeout = {{S(drain.Announce + Margin)}}
+              service-unbind.timeout = {{S(Margin)}}
+              service-requests-done.timeout = {{S(drain.Deadline + Margin)}}
+              service-stop.timeout = {{S(Margin)}}
+            }
+            """;
+    }
+
+    /// <summary>The longest the whole shutdown can take; the host's shutdown timeout must exceed it.</summary>
+    public static TimeSpan Budget(DrainSettings drain) => drain.Announce + drain.Deadline + TimeSpan.FromSeconds(60);
+
+    public static void Register(ActorSystem system, GatewayRuntime runtime, ILogger logger)
+    {
+        var cs = CoordinatedShutdown.Get(system);
+        var drain = runtime.Settings.Drain;
+        var state = runtime.State;
+
+        cs.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "gateway-announce", async () =>
+        {
+            var t0 = state.BeginDrain(DrainReason.Shutdown);
+            Log.PhaseStarted(logger, drain.Announce.TotalSeconds, drain.Deadline.TotalSeconds);
+            runtime.Supervisor.Tell(new Announce(state.Reason ?? DrainReason.Shutdown));
+            var wait = t0 + drain.Announce - state.Time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                try { await Task.Delay(wait, state.Time, state.ForceToken); }
+                catch (OperationCanceledException) { }
+            }
+            return Done.Instance;
+        });
+
+        cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "gateway-stop-accepting", async () =>
+        {
+            var started = state.Time.GetTimestamp();
+            state.Enter(GatewayPhase.Unbinding);
+            await AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
+            Log.PhaseEnded(logger, "unbind", state.Time.GetElapsedTime(started).TotalMilliseconds);
+            return Done.Instance;
+        });
+
+        cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "gateway-drain", async () =>
+        {
+            var started = state.Time.GetTimestamp();
+            state.Enter(GatewayPhase.Draining);
+            var t0 = state.BeginDrain(DrainReason.Shutdown);
+            var order = new Drain(t0 + drain.Deadline, state.Reason ?? DrainReason.Shutdown,
+                state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful);
+            var result = await AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
+            state.Finish(result);
+            Log.DrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "(tree already stopped)",
+                state.Time.GetElapsedTime(started).TotalMilliseconds, (state.Time.GetUtcNow() - t0).TotalMilliseconds);
+            return Done.Instance;
+        });
+    }
+
+    /// <summary>Asks <paramref name="actor"/>; a stopped actor (e.g. forced earlier) answers null instead of hanging.</summary>
+    private static async Task<T?> AskOrStopped<T>(IActorRef actor, object message, TimeSpan timeout) where T : class
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        var stopped = actor.WatchAsync(cancel.Token);
+        var answer = actor.Ask<T>(message, timeout);
+        var first = await Task.WhenAny(answer, stopped);
+        if (first == answer && answer.IsCompletedSuccessfully) return answer.Result;
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.PhaseStarted, Level = LogLevel.Information,
+            Message = "Drain started: readiness is 503; announce {AnnounceSeconds}s, deadline {DeadlineSeconds}s")]
+        public static partial void PhaseStarted(ILogger logger, double announceSeconds, double deadlineSeconds);
+
+        [LoggerMessage(EventId = EventIds.PhaseEnded, Level = LogLevel.Information,
+            Message = "Drain phase {Phase} done in {Milliseconds:0}ms: listeners accept no new connections")]
+        public static partial void PhaseEnded(ILogger logger, string phase, double milliseconds);
+
+        [LoggerMessage(EventId = EventIds.DrainFinished, Level = LogLevel.Information,
+            Message = "Drain finished: {Outcome} ({Counts}) after {PhaseMilliseconds:0}ms of draining, {TotalMilliseconds:0}ms after the signal")]
+        public static partial void DrainFinished(ILogger logger, string outcome, string counts, double phaseMilliseconds, double totalMilliseconds);
+    }
+}

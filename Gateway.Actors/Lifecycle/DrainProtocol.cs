@@ -1,0 +1,113 @@
+using Akka.Actor;
+
+namespace Gateway.Lifecycle;
+
+/// <summary>
+/// The drain contract between every parent and child of the gateway tree (gateway → listeners → connections,
+/// gateway → upstreams). <see cref="Drain"/> goes down; <see cref="DrainComplete"/> comes up exactly once, just before
+/// the child stops, so the tree stops bottom-up. A child that dies without answering counts as complete (DeathWatch).
+/// </summary>
+public static class DrainProtocol
+{
+    /// <summary>
+    /// t = 0 of a shutdown: keep serving and accepting, but tell every connection to go away on its next response
+    /// (HTTP/1.1 <c>Connection: close</c>, HTTP/2 GOAWAY), so clients move before the listeners stop.
+    /// </summary>
+    public sealed record Announce(DrainReason Reason)
+    {
+        public override string ToString() => $"Announce({Reason})";
+    }
+
+    /// <summary>Stop accepting new connections; live ones keep being served. Answered with <see cref="AcceptingStopped"/>.</summary>
+    public sealed record StopAccepting
+    {
+        public static readonly StopAccepting Instance = new();
+        public override string ToString() => "StopAccepting";
+    }
+
+    /// <summary>The listeners below the sender of this message accept no new connections.</summary>
+    public sealed record AcceptingStopped(string Path)
+    {
+        public override string ToString() => $"AcceptingStopped({Path})";
+    }
+
+    /// <summary>
+    /// Parent → child: stop taking work, finish what you have, force what is left at <paramref name="Deadline"/>.
+    /// Idempotent; a later <see cref="Drain"/> with an earlier deadline (a second signal) shortens the first.
+    /// </summary>
+    public sealed record Drain(DateTimeOffset Deadline, DrainReason Reason, DrainMode Mode = DrainMode.Graceful)
+    {
+        public override string ToString() => $"Drain({Reason}, {Mode}, deadline {Deadline:HH:mm:ss.fff})";
+    }
+
+    /// <summary>Child → parent, exactly once, just before the child stops.</summary>
+    public sealed record DrainComplete(string Path, DrainOutcome Outcome, DrainCounts Counts)
+    {
+        public override string ToString() => $"DrainComplete({Path}, {Outcome}, {Counts})";
+    }
+
+    /// <summary>Timer message: the drain deadline of this node has come.</summary>
+    internal sealed record DeadlineReached
+    {
+        public static readonly DeadlineReached Instance = new();
+        public override string ToString() => "DeadlineReached";
+    }
+
+    /// <summary>The deadline in the scheduler's time; what is left of it never goes below zero.</summary>
+    internal static TimeSpan Remaining(this Drain drain, IScheduler scheduler)
+    {
+        var left = drain.Deadline - scheduler.Now;
+        return drain.Mode == DrainMode.Force || left < TimeSpan.Zero ? TimeSpan.Zero : left;
+    }
+
+    /// <summary>The drain that ends first of two: a second drain may shorten, never extend.</summary>
+    internal static Drain Earliest(this Drain current, Drain next) =>
+        next.Mode == DrainMode.Force || next.Deadline < current.Deadline ? next with { Reason = current.Reason } : current;
+}
+
+/// <summary>Why the gateway drains.</summary>
+public enum DrainReason
+{
+    /// <summary>The process is stopping: SIGTERM, SIGINT, or the host's stop.</summary>
+    Shutdown,
+    /// <summary>An operator asked for a drain without exit.</summary>
+    Admin,
+    /// <summary>A successor process took the listening sockets.</summary>
+    HotRestart,
+}
+
+/// <summary>How hard a drain pushes.</summary>
+public enum DrainMode
+{
+    /// <summary>Let in-flight work finish until the deadline.</summary>
+    Graceful,
+    /// <summary>Force at once, whatever the deadline says (a second signal).</summary>
+    Force,
+}
+
+/// <summary>How one node's drain ended.</summary>
+public enum DrainOutcome
+{
+    /// <summary>Everything finished on its own before the deadline.</summary>
+    Completed,
+    /// <summary>The deadline came first: something was forced (see <see cref="DrainCounts.Forced"/>).</summary>
+    DeadlineExceeded,
+    /// <summary>The node (or a child) died during the drain; it was counted as done so nothing hangs.</summary>
+    Aborted,
+}
+
+/// <summary>What a drain closed: connections that ended on their own, were forced, or whose actor crashed.</summary>
+public readonly record struct DrainCounts(int Completed, int Forced, int Crashed)
+{
+    public static readonly DrainCounts None = default;
+
+    public int Total => Completed + Forced + Crashed;
+
+    public static DrainCounts operator +(DrainCounts a, DrainCounts b) =>
+        new(a.Completed + b.Completed, a.Forced + b.Forced, a.Crashed + b.Crashed);
+
+    /// <summary>The outcome these counts stand for.</summary>
+    public DrainOutcome Outcome => Crashed > 0 ? DrainOutcome.Aborted : Forced > 0 ? DrainOutcome.DeadlineExceeded : DrainOutcome.Completed;
+
+    public override string ToString() => $"completed={Completed} forced={Forced} crashed={Crashed}";
+}

@@ -1,0 +1,55 @@
+using Akka.Actor;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Lifecycle;
+
+/// <summary>
+/// The bookkeeping every draining parent shares: which children are still alive, which reported
+/// <see cref="DrainComplete"/>, the sum of their counts, and who asked for the drain.
+/// </summary>
+internal sealed class DrainTracker
+{
+    private readonly HashSet<IActorRef> _alive = [];
+    private readonly HashSet<IActorRef> _reported = [];
+    private readonly List<IActorRef> _requesters = [];
+
+    public Drain? Current { get; private set; }
+    public DrainCounts Counts { get; private set; }
+    public bool Draining => Current is not null;
+    public IReadOnlyCollection<IActorRef> Alive => _alive;
+
+    public void Add(IActorRef child) => _alive.Add(child);
+
+    /// <summary>Records a drain request; returns the drain in force (a later one may only shorten it).</summary>
+    public Drain Begin(Drain drain, IActorRef requester)
+    {
+        Current = Current is null ? drain : Current.Earliest(drain);
+        if (!requester.IsNobody() && !_requesters.Contains(requester))
+            _requesters.Add(requester);
+        return Current;
+    }
+
+    /// <summary>A child reported; its counts are summed when a drain is under way.</summary>
+    public void Reported(IActorRef child, DrainCounts counts)
+    {
+        _reported.Add(child);
+        if (Draining) Counts += counts;
+    }
+
+    /// <summary>A child stopped; one that never reported crashed and counts as such (so nothing hangs on it).</summary>
+    public void Terminated(IActorRef child)
+    {
+        if (!_alive.Remove(child)) return;
+        if (!_reported.Remove(child) && Draining)
+            Counts += new DrainCounts(0, 0, 1);
+    }
+
+    /// <summary>The deadline passed: children still alive count as forced.</summary>
+    public void ForceRemaining() => Counts += new DrainCounts(0, _alive.Count - _reported.Count(_alive.Contains), 0);
+
+    public void Reply(object message)
+    {
+        foreach (var requester in _requesters)
+            requester.Tell(message);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Gateway;
+
+/// <summary>The gateway's log event ids, in one place so that they stay unique and greppable.</summary>
+internal static class EventIds
+{
+    public const int ConfigLoaded = 1;
+    public const int ListenerBound = 2;
+    public const int ForwardFailed = 10;
+    public const int ShutdownSignal = 20;
+    public const int SecondSignal = 21;
+    public const int PhaseStarted = 22;
+    public const int PhaseEnded = 23;
+    public const int DrainFinished = 24;
+}

@@ -1,0 +1,75 @@
+namespace Gateway.Lifecycle;
+
+/// <summary>Where the gateway is in its life; every value but <see cref="Serving"/> answers /ready with 503.</summary>
+public enum GatewayPhase
+{
+    /// <summary>Accepting and serving; ready.</summary>
+    Serving,
+    /// <summary>t = 0 … announce: still accepting, connections told to go away.</summary>
+    Announcing,
+    /// <summary>Listeners are stopping their accept loops.</summary>
+    Unbinding,
+    /// <summary>In-flight work finishes; forced at the deadline.</summary>
+    Draining,
+    /// <summary>The drain is over; the process is leaving.</summary>
+    Drained,
+}
+
+/// <summary>
+/// The drain state that the admin API reads and the shutdown wiring writes: thread-safe, no actor round-trip.
+/// </summary>
+public sealed class GatewayState(TimeProvider time)
+{
+    private readonly CancellationTokenSource _force = new();
+    private readonly Lock _gate = new();
+    private GatewayPhase _phase;
+
+    public GatewayPhase Phase
+    {
+        get { lock (_gate) return _phase; }
+    }
+
+    public bool Ready => Phase == GatewayPhase.Serving;
+
+    /// <summary>t = 0 of the drain (the signal), when one has begun.</summary>
+    public DateTimeOffset? DrainStartedAt { get; private set; }
+
+    public DrainReason? Reason { get; private set; }
+
+    /// <summary>How the drain ended, once it has.</summary>
+    public DrainProtocol.DrainComplete? Result { get; private set; }
+
+    /// <summary>Cancelled when the drain must stop waiting (a second signal).</summary>
+    public CancellationToken ForceToken => _force.Token;
+
+    public TimeProvider Time => time;
+
+    /// <summary>Marks t = 0 once; later calls keep the first time and reason. Returns t = 0.</summary>
+    public DateTimeOffset BeginDrain(DrainReason reason)
+    {
+        lock (_gate)
+        {
+            if (DrainStartedAt is null)
+            {
+                DrainStartedAt = time.GetUtcNow();
+                Reason = reason;
+                _phase = GatewayPhase.Announcing;
+            }
+            return DrainStartedAt.Value;
+        }
+    }
+
+    public void Enter(GatewayPhase phase)
+    {
+        lock (_gate)
+            if (phase > _phase) _phase = phase;
+    }
+
+    public void Finish(DrainProtocol.DrainComplete? result)
+    {
+        Result = result;
+        Enter(GatewayPhase.Drained);
+    }
+
+    public void Force() => _force.Cancel();
+}

@@ -1,0 +1,153 @@
+using Akka.Actor;
+using Akka.Event;
+using Gateway.Connections;
+using Gateway.Listeners;
+using Gateway.Upstreams;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Lifecycle;
+
+/// <summary>
+/// The root of the gateway tree: one <see cref="ListenerActor"/> per listener and one <see cref="UpstreamActor"/> per
+/// upstream. A drain goes to the listeners first; once every listener has stopped (so no request is in flight), to
+/// the upstreams; then this actor reports <see cref="DrainComplete"/> and stops, last.
+/// </summary>
+public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
+{
+    /// <summary>The conventional name of the supervisor under /user.</summary>
+    public const string Name = "gateway";
+
+    /// <summary>A connection accepted by the named listener; forwarded to its <see cref="ListenerActor"/>.</summary>
+    public sealed record ConnectionAccepted(string Listener, IConnectionPort Connection)
+    {
+        public override string ToString() => $"ConnectionAccepted({Listener}, {Connection.Id})";
+    }
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _listenerByName = [];
+    private readonly DrainTracker _listeners = new();
+    private readonly DrainTracker _upstreams = new();
+    private readonly IReadOnlyList<IUpstreamPort> _upstreamPorts;
+    private readonly List<IActorRef> _unbindRequesters = [];
+    private readonly HashSet<IActorRef> _unbindPending = [];
+
+    public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams)
+    {
+        _upstreamPorts = upstreams;
+        foreach (var port in listeners)
+        {
+            var child = Context.Watch(Context.ActorOf(ListenerActor.Props(port), "listener-" + port.Name));
+            _listenerByName[port.Name] = child;
+            _listeners.Add(child);
+        }
+        foreach (var port in upstreams)
+            _upstreams.Add(Context.Watch(Context.ActorOf(UpstreamActor.Props(port), "upstream-" + port.Name)));
+
+        Receive<ConnectionAccepted>(OnConnectionAccepted);
+        Receive<Announce>(a =>
+        {
+            _log.Info("Drain announced ({0}): connections are told to go away; listeners keep accepting", a.Reason);
+            foreach (var listener in _listeners.Alive) listener.Tell(a);
+        });
+        Receive<StopAccepting>(OnStopAccepting);
+        Receive<AcceptingStopped>(_ => UnbindDone(Sender));
+        Receive<Drain>(OnDrain);
+        Receive<DrainComplete>(c =>
+        {
+            if (_listeners.Alive.Contains(Sender)) _listeners.Reported(Sender, c.Counts);
+            else _upstreams.Reported(Sender, c.Counts);
+        });
+        Receive<Terminated>(t =>
+        {
+            UnbindDone(t.ActorRef);
+            _listeners.Terminated(t.ActorRef);
+            _upstreams.Terminated(t.ActorRef);
+            Advance();
+        });
+        Receive<DeadlineReached>(_ =>
+        {
+            _log.Warning("Gateway drain: {0} listener(s) and {1} upstream(s) still open after the deadline; stopping them",
+                _listeners.Alive.Count, _upstreams.Alive.Count);
+            _listeners.ForceRemaining();
+            Complete();
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The Props shared by production and simulations: nothing here knows which world it is in.</summary>
+    public static Props Props(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams) =>
+        Akka.Actor.Props.Create(() => new GatewaySupervisor(listeners, upstreams));
+
+    /// <summary>A failing listener or upstream keeps its state, its connections and its pool.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
+
+    private void OnConnectionAccepted(ConnectionAccepted accepted)
+    {
+        if (_listenerByName.TryGetValue(accepted.Listener, out var listener) && _listeners.Alive.Contains(listener))
+            listener.Tell(new ListenerActor.ConnectionOpened(accepted.Connection));
+        else
+            accepted.Connection.Abort("listener is gone");
+    }
+
+    private void OnStopAccepting(StopAccepting stop)
+    {
+        _unbindRequesters.Add(Sender);
+        if (_unbindPending.Count == 0)
+            foreach (var listener in _listeners.Alive)
+            {
+                _unbindPending.Add(listener);
+                listener.Tell(stop);
+            }
+        ReplyUnboundWhenDone();
+    }
+
+    private void UnbindDone(IActorRef listener)
+    {
+        _unbindPending.Remove(listener);
+        ReplyUnboundWhenDone();
+    }
+
+    private void ReplyUnboundWhenDone()
+    {
+        if (_unbindPending.Count > 0) return;
+        foreach (var requester in _unbindRequesters) requester.Tell(new AcceptingStopped(Self.Path.Name));
+        _unbindRequesters.Clear();
+    }
+
+    private void OnDrain(Drain drain)
+    {
+        var first = !_listeners.Draining;
+        var current = _listeners.Begin(drain, Sender);
+        if (first)
+            _log.Info("Drain started ({0}): {1} listener(s), deadline in {2:0.###}s", current.Reason,
+                _listeners.Alive.Count, current.Remaining(Context.System.Scheduler).TotalSeconds);
+        foreach (var listener in _listeners.Alive) listener.Tell(current);
+        if (_upstreams.Draining)
+            foreach (var upstream in _upstreams.Alive) upstream.Tell(current);
+        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance,
+            current.Remaining(Context.System.Scheduler) + ListenerActor.DeadlineGrace + ListenerActor.DeadlineGrace);
+        Advance();
+    }
+
+    /// <summary>Listeners first; upstreams once no listener (and so no request) is left; then this node.</summary>
+    private void Advance()
+    {
+        if (!_listeners.Draining || _listeners.Alive.Count > 0) return;
+        if (!_upstreams.Draining)
+        {
+            _upstreams.Begin(_listeners.Current!, ActorRefs.Nobody);
+            foreach (var upstream in _upstreams.Alive) upstream.Tell(_listeners.Current!);
+        }
+        if (_upstreams.Alive.Count == 0)
+            Complete();
+    }
+
+    private void Complete()
+    {
+        var counts = _listeners.Counts;
+        _log.Info("Gateway drained: {0} ({1})", counts.Outcome, counts);
+        _listeners.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
+        Context.Stop(Self);
+    }
+}

@@ -1,0 +1,14 @@
+namespace Gateway.Listeners;
+
+/// <summary>
+/// What a <see cref="ListenerActor"/> may do to its listening socket. In production the socket is bound by the
+/// gateway and served by Kestrel (<see cref="ListenerHandle"/>); simulations implement it without sockets.
+/// </summary>
+public interface IListenerPort
+{
+    /// <summary>The configured listener name.</summary>
+    string Name { get; }
+
+    /// <summary>Stop accepting new connections without closing the socket (a successor may still accept on it).</summary>
+    Task StopAcceptingAsync();
+}

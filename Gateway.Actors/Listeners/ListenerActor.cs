@@ -1,0 +1,146 @@
+using Akka.Actor;
+using Akka.Event;
+using Gateway.Connections;
+using Gateway.Lifecycle;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection. On
+/// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped.
+/// </summary>
+public sealed class ListenerActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Kestrel accepted a connection on this listener.</summary>
+    public sealed record ConnectionOpened(IConnectionPort Connection)
+    {
+        public override string ToString() => $"ConnectionOpened({Connection.Id})";
+    }
+
+    private sealed record Unbound(Exception? Error);
+
+    /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
+    internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
+
+    private readonly IListenerPort _port;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly DrainTracker _drain = new();
+    private readonly List<IActorRef> _unbindRequesters = [];
+    private Announce? _announce;
+    private bool _unbinding;
+    private bool _unbound;
+
+    public ListenerActor(IListenerPort port)
+    {
+        _port = port;
+
+        Receive<ConnectionOpened>(OnConnectionOpened);
+        Receive<Announce>(a =>
+        {
+            _announce = a;
+            foreach (var child in _drain.Alive) child.Tell(a);
+        });
+        Receive<StopAccepting>(_ =>
+        {
+            _unbindRequesters.Add(Sender);
+            BeginUnbind();
+        });
+        Receive<Unbound>(OnUnbound);
+        Receive<Drain>(OnDrain);
+        Receive<DrainComplete>(c =>
+        {
+            _drain.Reported(Sender, c.Counts);
+            TryComplete();
+        });
+        Receive<Terminated>(t =>
+        {
+            _drain.Terminated(t.ActorRef);
+            TryComplete();
+        });
+        Receive<DeadlineReached>(_ =>
+        {
+            _log.Warning("Listener {0}: {1} connection(s) did not report by the deadline; stopping them", _port.Name, _drain.Alive.Count);
+            _drain.ForceRemaining();
+            Complete();
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IListenerPort port) => Akka.Actor.Props.Create(() => new ListenerActor(port));
+
+    /// <summary>A failing connection actor stops (its PostStop closes that one connection); the others go on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    private void OnConnectionOpened(ConnectionOpened opened)
+    {
+        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
+        Context.Watch(child);
+        _drain.Add(child);
+        // Accepted while the accept loop was stopping: it is served once, then closed like the others.
+        if (_announce is not null) child.Tell(_announce);
+        if (_drain.Current is { } drain) child.Tell(drain);
+    }
+
+    private void BeginUnbind()
+    {
+        if (_unbound)
+        {
+            ReplyUnbound();
+            return;
+        }
+        if (_unbinding) return;
+        _unbinding = true;
+        var self = Self;
+        _port.StopAcceptingAsync().ContinueWith(t => self.Tell(new Unbound(t.Exception?.GetBaseException())),
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void OnUnbound(Unbound unbound)
+    {
+        if (unbound.Error is not null)
+            _log.Error(unbound.Error, "Listener {0}: stopping the accept loop failed", _port.Name);
+        else
+            _log.Info("Listener {0} stopped accepting; {1} connection(s) open", _port.Name, _drain.Alive.Count);
+        _unbound = true;
+        ReplyUnbound();
+        TryComplete();
+    }
+
+    private void ReplyUnbound()
+    {
+        foreach (var requester in _unbindRequesters) requester.Tell(new AcceptingStopped(Self.Path.Name));
+        _unbindRequesters.Clear();
+    }
+
+    private void OnDrain(Drain drain)
+    {
+        var current = _drain.Begin(drain, Sender);
+        BeginUnbind();
+        foreach (var child in _drain.Alive) child.Tell(current);
+        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance,
+            current.Remaining(Context.System.Scheduler) + DeadlineGrace);
+        TryComplete();
+    }
+
+    private void TryComplete()
+    {
+        if (_drain.Draining && _unbound && _drain.Alive.Count == 0)
+            Complete();
+    }
+
+    private void Complete()
+    {
+        var counts = _drain.Counts;
+        _log.Info("Listener {0} drained: {1}", _port.Name, counts);
+        _drain.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
+        Context.Stop(Self);
+    }
+
+    private static string ChildName(string connectionId)
+    {
+        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        return "conn-" + safe;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// One configured listener in production: the socket the gateway bound (Kestrel serves it through
+/// <c>ListenHandle</c> and never owns it), Kestrel's accept loop on it, and lock-free counters for the admin API.
+/// </summary>
+public sealed class ListenerHandle : IListenerPort
+{
+    private readonly Socket _socket;
+    private IConnectionListener? _acceptLoop;
+    private int _accepting = 1;
+    private long _open;
+    private long _active;
+    private long _inFlight;
+    private long _accepted;
+
+    internal ListenerHandle(string name, Socket socket)
+    {
+        Name = name;
+        _socket = socket;
+        Address = (IPEndPoint)socket.LocalEndPoint!;
+        FileHandle = (ulong)socket.Handle;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
+    public IPEndPoint Address { get; }
+
+    /// <summary>The socket's file descriptor, as Kestrel's <c>ListenHandle</c> takes it.</summary>
+    public ulong FileHandle { get; }
+
+    public bool Accepting => Volatile.Read(ref _accepting) == 1;
+    public long OpenConnections => Interlocked.Read(ref _open);
+    public long ActiveConnections => Interlocked.Read(ref _active);
+    public long IdleConnections => Math.Max(0, OpenConnections - ActiveConnections);
+    public long InFlightRequests => Interlocked.Read(ref _inFlight);
+    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
+    internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
+
+    /// <summary>
+    /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused.
+    /// (A hot restart hands the socket on instead of closing it.)
+    /// </summary>
+    public async Task StopAcceptingAsync()
+    {
+        if (Interlocked.Exchange(ref _accepting, 0) == 0) return;
+        if (_acceptLoop is { } loop)
+            await loop.UnbindAsync().ConfigureAwait(false);
+        _socket.Close();
+    }
+
+    internal void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _accepted);
+    }
+
+    internal void ConnectionClosed() => Interlocked.Decrement(ref _open);
+
+    internal void RequestStarted(bool connectionBecameActive)
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (connectionBecameActive) Interlocked.Increment(ref _active);
+    }
+
+    internal void RequestEnded(bool connectionBecameIdle)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (connectionBecameIdle) Interlocked.Decrement(ref _active);
+    }
+
+    /// <summary>Binds a listening socket the gateway owns; the caller turns a failure into a config error.</summary>
+    internal static ListenerHandle Bind(string name, IPEndPoint address)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            socket.Bind(address);
+            socket.Listen(512);
+            return new ListenerHandle(name, socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Text;
+using Gateway.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// The per-request hot path: find the route, answer directly or forward through YARP with the upstream's pool.
+/// It touches only lock-free counters on handles the actors own; no actor message is sent per request.
+/// </summary>
+internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForwarder forwarder, ILogger<GatewayRequestHandler> logger)
+{
+    /// <summary>The gateway connection a request arrived on, or null for a request to another endpoint (admin).</summary>
+    public static KestrelConnection? ConnectionOf(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(KestrelConnection.ItemsKey, out var c) == true
+            ? c as KestrelConnection
+            : null;
+
+    public async Task HandleAsync(HttpContext context, KestrelConnection connection)
+    {
+        connection.RequestStarted();
+        try
+        {
+            var route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
+            if (route is null)
+            {
+                await WriteAsync(context, StatusCodes.Status404NotFound, "404 Not Found: no route matches this path\n");
+                return;
+            }
+            if (route.Settings.DirectResponse is { } direct)
+            {
+                await WriteAsync(context, direct.Status, direct.Body);
+                return;
+            }
+            await ForwardAsync(context, route);
+        }
+        finally
+        {
+            connection.RequestEnded();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, CompiledRoute route)
+    {
+        var upstream = route.Upstream!;
+        var endpoint = upstream.NextEndpoint();
+        upstream.Enter();
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, HttpTransformer.Default);
+        }
+        finally
+        {
+            upstream.Leave();
+        }
+        if (error == ForwarderError.None) return;
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        Log.ForwardFailed(logger, route.Settings.Name, upstream.Name, endpoint, error, exception?.Message);
+        if (context.Response.HasStarted) return;
+
+        var (status, reason) = error switch
+        {
+            ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout,
+                $"504 Gateway Timeout: upstream {upstream.Name} ({endpoint}) did not answer within {upstream.Settings.ResponseTimeout.TotalSeconds:0.###}s"),
+            ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => (StatusCodes.Status400BadRequest,
+                "400 Bad Request: the client canceled the request"),
+            ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest,
+                "400 Bad Request: reading the request body from the client failed"),
+            _ => (StatusCodes.Status502BadGateway,
+                $"502 Bad Gateway: upstream {upstream.Name} ({endpoint}) failed: {exception?.GetBaseException().Message ?? error.ToString()}"),
+        };
+        await WriteAsync(context, status, reason + "\n");
+    }
+
+    private static Task WriteAsync(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        context.Response.ContentLength = bytes.Length;
+        return context.Response.Body.WriteAsync(bytes).AsTask();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.ForwardFailed, Level = LogLevel.Warning,
+            Message = "Route {Route}: forwarding to upstream {Upstream} ({Endpoint}) failed: {Error} {Reason}")]
+        public static partial void ForwardFailed(ILogger logger, string route, string upstream, string endpoint, ForwarderError error, string? reason);
+    }
+}

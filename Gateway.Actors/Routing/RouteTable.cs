@@ -1,0 +1,49 @@
+using Gateway.Configuration;
+using Gateway.Upstreams;
+
+namespace Gateway.Routing;
+
+/// <summary>A route ready for the hot path: its settings and, for a forwarding route, its upstream.</summary>
+internal sealed record CompiledRoute(RouteSettings Settings, UpstreamHandle? Upstream);
+
+/// <summary>
+/// The routes of every listener, longest path prefix first. A prefix matches whole path segments:
+/// <c>/api</c> matches <c>/api</c> and <c>/api/users</c>, not <c>/apix</c>.
+/// </summary>
+internal sealed class RouteTable
+{
+    private readonly Dictionary<string, CompiledRoute[]> _byListener;
+
+    public RouteTable(IEnumerable<RouteSettings> routes, IReadOnlyDictionary<string, UpstreamHandle> upstreams)
+    {
+        _byListener = routes
+            .GroupBy(r => r.Listener)
+            .ToDictionary(
+                g => g.Key,
+                g => g.OrderByDescending(r => r.PathPrefix.TrimEnd('/').Length)
+                      .ThenByDescending(r => r.Host is not null)
+                      .Select(r => new CompiledRoute(r, r.Upstream is null ? null : upstreams[r.Upstream]))
+                      .ToArray());
+    }
+
+    public CompiledRoute? Match(string listener, string host, string path)
+    {
+        if (!_byListener.TryGetValue(listener, out var routes)) return null;
+        foreach (var route in routes)
+        {
+            if (route.Settings.Host is { } wanted && !string.Equals(wanted, host, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (PrefixMatches(route.Settings.PathPrefix, path))
+                return route;
+        }
+        return null;
+    }
+
+    internal static bool PrefixMatches(string prefix, string path)
+    {
+        var p = prefix.TrimEnd('/');
+        if (p.Length == 0) return true;
+        if (!path.StartsWith(p, StringComparison.Ordinal)) return false;
+        return path.Length == p.Length || path[p.Length] == '/';
+    }
+}
