@@ -1,0 +1,111 @@
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Support;
+
+/// <summary>
+/// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
+/// /hello, /echo (POST), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
+/// </summary>
+public sealed class UpstreamServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private UpstreamServer(WebApplication app, string name)
+    {
+        _app = app;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>host:port of the server, as the gateway's endpoints list takes it.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>Completing this lets /sse send its second event.</summary>
+    public TaskCompletionSource SecondEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Requests that reached this server.</summary>
+    public int Requests => _requests;
+
+    private int _requests;
+
+    public static async Task<UpstreamServer> StartAsync(string name = "upstream")
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var server = new UpstreamServer(app, name);
+        app.UseWebSockets();
+        app.Use((ctx, next) =>
+        {
+            Interlocked.Increment(ref server._requests);
+            ctx.Response.Headers["X-Upstream"] = name;
+            return next(ctx);
+        });
+        app.MapGet("/hello", () => $"hello from {name}");
+        app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
+        app.MapPost("/echo", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = ctx.Request.ContentType ?? "application/octet-stream";
+            await ctx.Request.Body.CopyToAsync(ctx.Response.Body);
+        });
+        app.MapGet("/headers", (HttpContext ctx) => string.Join("\n",
+            ctx.Request.Headers.Where(h => h.Key.StartsWith("X-Forwarded", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(h => h.Key).Select(h => $"{h.Key}: {h.Value}")));
+        app.MapGet("/slow", async (HttpContext ctx, int ms) =>
+        {
+            await Task.Delay(ms, ctx.RequestAborted);
+            return $"slow {ms}ms from {name}";
+        });
+        app.MapGet("/sse", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "text/event-stream";
+            await ctx.Response.WriteAsync("data: first\n\n", ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            await server.SecondEvent.Task.WaitAsync(ctx.RequestAborted);
+            await ctx.Response.WriteAsync("data: second\n\n", ctx.RequestAborted);
+        });
+        app.Map("/ws", async (HttpContext ctx) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, ctx.RequestAborted);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ctx.RequestAborted);
+                    return;
+                }
+                var text = "echo: " + Encoding.UTF8.GetString(buffer, 0, received.Count);
+                await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ctx.RequestAborted);
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Endpoint = new Uri(address).Authority;
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        SecondEvent.TrySetResult();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(cts.Token);
+        await _app.DisposeAsync();
+    }
+}
