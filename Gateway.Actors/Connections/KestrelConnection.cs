@@ -50,7 +50,9 @@ internal sealed class KestrelConnection : IConnectionPort
     internal void RequestStarted()
     {
         Listener.RequestStarted(Interlocked.Increment(ref _inFlight) == 1);
-        if (Volatile.Read(ref _goAway) == 1) RequestClose();
+        // Read on every request so that a connection accepted a moment before the announce reached its actor
+        // is told to go away too.
+        if (Volatile.Read(ref _goAway) == 1 || Listener.GoingAway) RequestClose();
     }
 
     internal void RequestEnded() => Listener.RequestEnded(Interlocked.Decrement(ref _inFlight) == 0);

@@ -84,9 +84,11 @@ internal static partial class ShutdownPhases
         using var cancel = new CancellationTokenSource(timeout);
         var stopped = actor.WatchAsync(cancel.Token);
         var answer = actor.Ask<T>(message, timeout);
-        var first = await Task.WhenAny(answer, stopped);
-        if (first == answer && answer.IsCompletedSuccessfully) return answer.Result;
-        return null;
+        await Task.WhenAny(answer, stopped);
+        // An actor answers and then stops: the two may be seen in either order, so give the answer a moment.
+        if (!answer.IsCompleted)
+            await Task.WhenAny(answer, Task.Delay(TimeSpan.FromMilliseconds(200)));
+        return answer.IsCompletedSuccessfully ? answer.Result : null;
     }
 
     private static partial class Log

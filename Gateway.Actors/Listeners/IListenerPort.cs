@@ -9,6 +9,9 @@ public interface IListenerPort
     /// <summary>The configured listener name.</summary>
     string Name { get; }
 
+    /// <summary>From now on every connection, new or live, goes away after its next response (announce window).</summary>
+    void GoAway();
+
     /// <summary>Stop accepting new connections without closing the socket (a successor may still accept on it).</summary>
     Task StopAcceptingAsync();
 }

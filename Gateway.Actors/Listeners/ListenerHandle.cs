@@ -13,6 +13,7 @@ public sealed class ListenerHandle : IListenerPort
     private readonly Socket _socket;
     private IConnectionListener? _acceptLoop;
     private int _accepting = 1;
+    private int _goingAway;
     private long _open;
     private long _active;
     private long _inFlight;
@@ -35,6 +36,11 @@ public sealed class ListenerHandle : IListenerPort
     public ulong FileHandle { get; }
 
     public bool Accepting => Volatile.Read(ref _accepting) == 1;
+
+    /// <summary>Set by the announce: a request on any connection of this listener closes it after its response.</summary>
+    public bool GoingAway => Volatile.Read(ref _goingAway) == 1;
+
+    public void GoAway() => Volatile.Write(ref _goingAway, 1);
     public long OpenConnections => Interlocked.Read(ref _open);
     public long ActiveConnections => Interlocked.Read(ref _active);
     public long IdleConnections => Math.Max(0, OpenConnections - ActiveConnections);

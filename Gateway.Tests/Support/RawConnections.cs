@@ -1,0 +1,179 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gateway.Tests.Support;
+
+/// <summary>How a peer ended a TCP connection, as seen by a reader.</summary>
+public enum PeerClose
+{
+    /// <summary>An orderly close: the read returned 0 bytes (FIN).</summary>
+    Fin,
+    /// <summary>An abortive close: the read failed with ECONNRESET (RST).</summary>
+    Reset,
+    /// <summary>Nothing happened before the wait ran out.</summary>
+    StillOpen,
+}
+
+/// <summary>An HTTP/1.1 keep-alive connection on a raw socket, so a test can see FIN versus RST.</summary>
+public sealed class RawHttp1Connection : IDisposable
+{
+    private readonly Socket _socket;
+
+    private RawHttp1Connection(Socket socket) => _socket = socket;
+
+    public static async Task<RawHttp1Connection> OpenAsync(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint);
+        return new RawHttp1Connection(socket);
+    }
+
+    /// <summary>Sends a GET and reads the whole response (it must carry Content-Length); returns head and body.</summary>
+    public async Task<(string Head, string Body)> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        await _socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gateway.test\r\n\r\n"), cancellationToken);
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var text = Encoding.ASCII.GetString(received.ToArray());
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end >= 0)
+            {
+                var head = text[..end];
+                var length = int.Parse(head.Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                    .Split(':')[1].Trim());
+                if (received.Count >= end + 4 + length)
+                    return (head, text.Substring(end + 4, length));
+            }
+            var n = await _socket.ReceiveAsync(buffer, cancellationToken);
+            if (n == 0) throw new IOException("connection closed before the response ended");
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+        }
+    }
+
+    /// <summary>Waits for the peer to close the idle connection and tells how it closed it.</summary>
+    public Task<PeerClose> WaitForCloseAsync(TimeSpan timeout) => Raw.WaitForCloseAsync(_socket, timeout);
+
+    public void Dispose() => _socket.Dispose();
+}
+
+/// <summary>An HTTP/2 cleartext (prior knowledge) connection on a raw socket that watches for GOAWAY.</summary>
+public sealed class RawHttp2Connection : IDisposable
+{
+    private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
+    private readonly Socket _socket;
+
+    private RawHttp2Connection(Socket socket) => _socket = socket;
+
+    /// <summary>Connects, sends the preface and an empty SETTINGS frame, and waits for the server's SETTINGS.</summary>
+    public static async Task<RawHttp2Connection> OpenAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endpoint, cancellationToken);
+        await socket.SendAsync(Preface.Concat(Frame(type: 0x4, flags: 0, stream: 0, [])).ToArray(), cancellationToken);
+        var connection = new RawHttp2Connection(socket);
+        var (type, _, _) = await connection.ReadFrameAsync(cancellationToken);
+        if (type != 0x4) throw new IOException($"expected SETTINGS first, got frame type {type}");
+        await socket.SendAsync(Frame(type: 0x4, flags: 0x1, stream: 0, []), cancellationToken); // SETTINGS ACK
+        return connection;
+    }
+
+    /// <summary>Reads frames until a GOAWAY arrives; returns its error code, or null when the connection closed first.</summary>
+    public async Task<int?> WaitForGoAwayAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var (type, _, payload) = await ReadFrameAsync(cancellationToken);
+                if (type == 0x7)
+                    return (payload[4] << 24) | (payload[5] << 16) | (payload[6] << 8) | payload[7];
+            }
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<(byte Type, byte Flags, byte[] Payload)> ReadFrameAsync(CancellationToken cancellationToken)
+    {
+        var header = await ReadExactlyAsync(9, cancellationToken);
+        var length = (header[0] << 16) | (header[1] << 8) | header[2];
+        return (header[3], header[4], await ReadExactlyAsync(length, cancellationToken));
+    }
+
+    private async Task<byte[]> ReadExactlyAsync(int count, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await _socket.ReceiveAsync(buffer.AsMemory(read), cancellationToken);
+            if (n == 0) throw new IOException("connection closed");
+            read += n;
+        }
+        return buffer;
+    }
+
+    private static byte[] Frame(byte type, byte flags, int stream, byte[] payload)
+    {
+        var frame = new byte[9 + payload.Length];
+        frame[0] = (byte)(payload.Length >> 16);
+        frame[1] = (byte)(payload.Length >> 8);
+        frame[2] = (byte)payload.Length;
+        frame[3] = type;
+        frame[4] = flags;
+        frame[5] = (byte)(stream >> 24);
+        frame[6] = (byte)(stream >> 16);
+        frame[7] = (byte)(stream >> 8);
+        frame[8] = (byte)stream;
+        payload.CopyTo(frame, 9);
+        return frame;
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
+
+internal static class Raw
+{
+    public static async Task<PeerClose> WaitForCloseAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[1024];
+        try
+        {
+            while (true)
+            {
+                var n = await socket.ReceiveAsync(buffer, cts.Token);
+                if (n == 0) return PeerClose.Fin;
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return PeerClose.Reset;
+        }
+        catch (OperationCanceledException)
+        {
+            return PeerClose.StillOpen;
+        }
+    }
+
+    /// <summary>True when a TCP connect to <paramref name="endpoint"/> is refused (nobody listens there).</summary>
+    public static async Task<bool> IsRefusedAsync(IPEndPoint endpoint)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.ConnectAsync(endpoint, cts.Token);
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return true;
+        }
+    }
+}
