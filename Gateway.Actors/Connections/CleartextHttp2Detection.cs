@@ -22,8 +22,19 @@ internal static class CleartextHttp2Detection
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
     private static readonly byte[] H2 = "h2"u8.ToArray();
 
-    /// <summary>Peeks; returns false when the client went away (or the wait was cancelled) before saying anything.</summary>
-    public static async ValueTask<bool> DetectAsync(ConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>What the client opened with.</summary>
+    public enum ClientProtocol
+    {
+        /// <summary>The client went away (or the wait was cancelled) before saying anything.</summary>
+        None,
+        /// <summary>Anything but the HTTP/2 preface: Kestrel's HTTP/1.x parser takes it.</summary>
+        Http1,
+        /// <summary>The HTTP/2 connection preface (prior knowledge).</summary>
+        Http2,
+    }
+
+    /// <summary>Peeks at the first bytes and marks prior-knowledge HTTP/2 connections for Kestrel.</summary>
+    public static async ValueTask<ClientProtocol> DetectAsync(ConnectionContext context, CancellationToken cancellationToken)
     {
         var input = context.Transport.Input;
         while (true)
@@ -35,7 +46,7 @@ internal static class CleartextHttp2Detection
             }
             catch (OperationCanceledException)
             {
-                return false;
+                return ClientProtocol.None;
             }
             var buffer = read.Buffer;
             var verdict = Classify(buffer);
@@ -46,11 +57,11 @@ internal static class CleartextHttp2Detection
                 case Verdict.Http2:
                     context.Features.Set<ITlsConnectionFeature>(PriorKnowledge.Instance);
                     context.Features.Set<ITlsApplicationProtocolFeature>(PriorKnowledge.Instance);
-                    return true;
+                    return ClientProtocol.Http2;
                 case Verdict.Http1:
-                    return true;
+                    return ClientProtocol.Http1;
             }
-            if (read.IsCompleted || read.IsCanceled) return false;
+            if (read.IsCompleted || read.IsCanceled) return ClientProtocol.None;
         }
     }
 

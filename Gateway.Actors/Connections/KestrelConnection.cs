@@ -35,11 +35,15 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>Fires when Kestrel or the drain asked this connection to close.</summary>
     public CancellationToken CloseRequested => _lifetime?.ConnectionClosedRequested ?? CancellationToken.None;
 
+    /// <summary>The client spoke HTTP/2 (prior knowledge); set before the first request.</summary>
+    public bool IsHttp2 { get; set; }
+
     public void GoAway()
     {
         Volatile.Write(ref _goAway, 1);
-        // Idle HTTP/1.1 stays open until its next request (closed then) or the unbind; busy ones close after it.
-        if (InFlight > 0) RequestClose();
+        // HTTP/2 gets GOAWAY at once (its streams finish); busy HTTP/1.1 closes after its response;
+        // idle HTTP/1.1 stays open until its next request (closed after it) or the unbind.
+        if (IsHttp2 || InFlight > 0) RequestClose();
     }
 
     public void RequestClose() => _lifetime?.RequestClose();

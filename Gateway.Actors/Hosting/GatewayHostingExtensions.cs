@@ -103,8 +103,10 @@ public static class GatewayHostingExtensions
         var connection = new KestrelConnection(context, listener);
         using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
         sniffTimeout.CancelAfter(FirstBytesTimeout);
-        if (!await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token))
+        var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
+        if (protocol == CleartextHttp2Detection.ClientProtocol.None)
             return;
+        connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
         context.Items[KestrelConnection.ItemsKey] = connection;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));

@@ -67,15 +67,18 @@ public sealed class DrainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task During_the_announce_window_new_connections_are_served_once_then_closed()
+    public async Task During_the_announce_window_http2_gets_goaway_and_new_connections_are_served_once_then_closed()
     {
         await using var gateway = await InProcessGateway.StartAsync(Config("announce = 2s, deadline = 10s"));
         var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var http2 = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
 
         var stopwatch = Stopwatch.StartNew();
         var stopped = gateway.StopAsync();
         await WaitUntil(() => !gateway.Gateway.Runtime.State.Ready, timeout.Token);
+        Assert.Equal(0, await http2.WaitForGoAwayAsync(timeout.Token));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), "HTTP/2 must get GOAWAY at the start of the announce window");
 
         using var late = await RawHttp1Connection.OpenAsync(endpoint);
         var (head, body) = await late.GetAsync("/idle", timeout.Token);
