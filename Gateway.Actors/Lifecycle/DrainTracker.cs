@@ -13,6 +13,8 @@ internal sealed class DrainTracker
     private readonly HashSet<IActorRef> _reported = [];
     private readonly List<IActorRef> _requesters = [];
 
+    private bool _counting;
+
     public Drain? Current { get; private set; }
     public DrainCounts Counts { get; private set; }
     public bool Draining => Current is not null;
@@ -20,9 +22,13 @@ internal sealed class DrainTracker
 
     public void Add(IActorRef child) => _alive.Add(child);
 
+    /// <summary>Counts from the announce on: connections that leave during the announce window belong to the drain.</summary>
+    public void StartCounting() => _counting = true;
+
     /// <summary>Records a drain request; returns the drain in force (a later one may only shorten it).</summary>
     public Drain Begin(Drain drain, IActorRef requester)
     {
+        _counting = true;
         Current = Current is null ? drain : Current.Earliest(drain);
         if (!requester.IsNobody() && !_requesters.Contains(requester))
             _requesters.Add(requester);
@@ -33,14 +39,14 @@ internal sealed class DrainTracker
     public void Reported(IActorRef child, DrainCounts counts)
     {
         _reported.Add(child);
-        if (Draining) Counts += counts;
+        if (_counting) Counts += counts;
     }
 
     /// <summary>A child stopped; one that never reported crashed and counts as such (so nothing hangs on it).</summary>
     public void Terminated(IActorRef child)
     {
         if (!_alive.Remove(child)) return;
-        if (!_reported.Remove(child) && Draining)
+        if (!_reported.Remove(child) && _counting)
             Counts += new DrainCounts(0, 0, 1);
     }
 

@@ -39,6 +39,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Receive<Announce>(a =>
         {
             _announce = a;
+            _drain.StartCounting();
             _port.GoAway();
             foreach (var child in _drain.Alive) child.Tell(a);
         });
