@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Host.Admin;
 using Gateway.Hosting;
+using Gateway.HotRestart;
 using Gateway.Listeners;
 
 namespace Gateway.Host;
@@ -8,22 +9,21 @@ namespace Gateway.Host;
 /// <summary>One gateway process's application: Kestrel with the gateway listeners, the admin API and the actor tree.</summary>
 public sealed class GatewayApplication
 {
-    private GatewayApplication(WebApplication app, GatewayRuntime runtime, ListenerHandle admin)
+    private GatewayApplication(WebApplication app, GatewayRuntime runtime)
     {
         App = app;
         Runtime = runtime;
-        Admin = admin;
     }
 
     public WebApplication App { get; }
     public GatewayRuntime Runtime { get; }
 
     /// <summary>The admin listener (its address is the bound one: port 0 in the config becomes real here).</summary>
-    public ListenerHandle Admin { get; }
+    public ListenerHandle Admin => Runtime.Listeners.Admin;
 
     /// <summary>Binds every socket and builds the application; nothing is served before <c>App.StartAsync</c>.</summary>
     /// <exception cref="GatewayConfigException">An address cannot be bound.</exception>
-    public static GatewayApplication Create(GatewaySettings settings, Action<ILoggingBuilder>? logging = null)
+    public static GatewayApplication Create(GatewaySettings settings, Action<ILoggingBuilder>? logging = null, InheritedListeners? inherited = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -40,15 +40,12 @@ public sealed class GatewayApplication
         // Kestrel warns that cleartext HTTP/2 is off on our listeners; CleartextHttp2Detection turns it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
 
-        var runtime = builder.AddGateway(settings);
-        var admin = GatewayHostingExtensions.BindOrExplain(settings, "gateway.admin.address",
-            () => ListenerHandle.Bind("admin", settings.Admin.Address));
-        builder.WebHost.ConfigureKestrel(k => k.ListenHandle(admin.FileHandle));
+        var runtime = builder.AddGateway(settings, inherited);
 
         var app = builder.Build();
         app.UseGateway();
         app.UseRouting();
         app.MapAdmin(runtime);
-        return new GatewayApplication(app, runtime, admin);
+        return new GatewayApplication(app, runtime);
     }
 }

@@ -1,10 +1,11 @@
 using Gateway.Configuration;
 using Gateway.Host.Cli;
 using Gateway.Host.Signals;
+using Gateway.HotRestart;
 
 namespace Gateway.Host;
 
-/// <summary>The gateway service: <c>Gateway.Host [--config FILE]</c>.</summary>
+/// <summary>The gateway service: <c>Gateway.Host [--config FILE] [--hot-restart]</c>.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -18,26 +19,55 @@ public static class Program
         }
 
         GatewayApplication gateway;
+        HandoffClient? predecessor = null;
         try
         {
             var settings = GatewayConfigLoader.Load(options.ConfigPath);
-            gateway = GatewayApplication.Create(settings);
+            InheritedListeners? inherited = null;
+            if (options.HotRestart)
+            {
+                predecessor = HandoffClient.Connect(settings.HotRestart.SocketPath);
+                if (predecessor is null)
+                    Console.Error.WriteLine($"gateway: no running gateway at {settings.HotRestart.SocketPath}; starting fresh");
+                else
+                    inherited = predecessor.RequestListeners();
+            }
+            gateway = GatewayApplication.Create(settings, inherited: inherited);
         }
         catch (GatewayConfigException e)
         {
+            // The predecessor (if any) sees the control connection close and keeps serving.
+            predecessor?.Dispose();
             Console.Error.WriteLine($"gateway: configuration error: {e.Message}");
+            return ExitCodes.Config;
+        }
+        catch (Exception e) when (options.HotRestart && e is IOException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            predecessor?.Dispose();
+            Console.Error.WriteLine($"gateway: hot restart failed: {e.Message}");
             return ExitCodes.Config;
         }
 
         var app = gateway.App;
+        var runtime = gateway.Runtime;
         LogStartup(app.Logger, gateway);
         await app.StartAsync();
-        using (new ShutdownSignals(app.Lifetime, gateway.Runtime, app.Logger))
+        if (predecessor is not null)
         {
-            app.Logger.LogInformation("Gateway ready (pid {Pid})", Environment.ProcessId);
+            using (predecessor)
+            {
+                var draining = predecessor.Ready(runtime.Inherited);
+                app.Logger.LogInformation("Hot restart: generation {Generation} serves [{Listeners}]; the previous generation {State}",
+                    runtime.Generation, string.Join(", ", runtime.Inherited), draining ? "drains" : "did not confirm");
+            }
+        }
+        using var handoff = HandoffServer.Start(runtime, app.Lifetime, app.Logger);
+        using (new ShutdownSignals(app.Lifetime, runtime, app.Logger))
+        {
+            app.Logger.LogInformation("Gateway generation {Generation} ready (pid {Pid})", runtime.Generation, Environment.ProcessId);
             await app.WaitForShutdownAsync();
         }
-        app.Logger.LogInformation("Gateway stopped");
+        app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
         return ExitCodes.Ok;
     }
 
@@ -58,7 +88,7 @@ public static class ExitCodes
 {
     /// <summary>Drained and stopped (also when the deadline forced what was left).</summary>
     public const int Ok = 0;
-    /// <summary>Invalid configuration: nothing was started. The message names file, key and problem.</summary>
+    /// <summary>Invalid configuration, or a hot restart that could not take over: nothing was started.</summary>
     public const int Config = 2;
     /// <summary>Invalid command line.</summary>
     public const int Usage = 2;

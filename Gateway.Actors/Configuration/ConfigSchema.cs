@@ -29,6 +29,7 @@ internal static class ConfigSchema
         ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
         ["admin"] = Leafs("address"),
         ["drain"] = Leafs("announce", "deadline"),
+        ["hot-restart"] = Leafs("socket"),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Reflection;
+using System.Text;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
@@ -92,7 +92,13 @@ public static class GatewayConfigLoader
                 throw Error("gateway.drain.announce", $"announce ({drain.Announce.TotalSeconds}s) is longer than the deadline ({drain.Deadline.TotalSeconds}s)");
             CheckDistinctAddresses(listeners, admin);
 
-            return new GatewaySettings(source, listeners, routes, upstreams, admin, drain, config);
+            var socket = String("gateway.hot-restart.socket");
+            if (socket is not null && Encoding.UTF8.GetByteCount(Path.GetFullPath(socket)) > 107)
+                throw Error("gateway.hot-restart.socket", "the path is longer than a Unix socket path may be (107 bytes)");
+            return new GatewaySettings(source, listeners, routes, upstreams, admin, drain, config) with
+            {
+                HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
+            };
         }
 
         private void CheckKeys(string path, HoconObject obj, ConfigSchema.Node schema)

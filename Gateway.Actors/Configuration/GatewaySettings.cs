@@ -12,7 +12,26 @@ public sealed record GatewaySettings(
     IReadOnlyList<UpstreamSettings> Upstreams,
     AdminSettings Admin,
     DrainSettings Drain,
-    Config Hocon);
+    Config Hocon)
+{
+    /// <summary>Where this gateway listens for a successor (hot restart).</summary>
+    public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
+}
+
+/// <summary>The control socket through which a new process takes over the listening sockets.</summary>
+/// <param name="SocketPath">A Unix domain socket path, mode 0600.</param>
+public sealed record HotRestartSettings(string SocketPath)
+{
+    /// <summary>One path per config file: <c>$XDG_RUNTIME_DIR</c> (or the temp folder) and a hash of the file's path.</summary>
+    public static string DefaultPath(string source)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..12];
+        var folder = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && Directory.Exists(runtime)
+            ? runtime
+            : Path.GetTempPath();
+        return Path.Combine(folder, $"gateway-{hash}.sock");
+    }
+}
 
 /// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2 cleartext).</summary>
 public sealed record ListenerSettings(string Name, IPEndPoint Address);

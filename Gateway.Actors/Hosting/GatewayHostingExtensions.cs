@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Akka.Hosting;
 using Gateway.Configuration;
 using Gateway.Connections;
+using Gateway.HotRestart;
 using Gateway.Lifecycle;
 using Gateway.Listeners;
 using Gateway.Routing;
@@ -25,15 +26,35 @@ public static class GatewayHostingExtensions
     /// the actor system with the gateway tree, and wires the drain into the host's stop.
     /// </summary>
     /// <exception cref="GatewayConfigException">A listener address cannot be bound (in use, not local…).</exception>
-    public static GatewayRuntime AddGateway(this WebApplicationBuilder builder, GatewaySettings settings)
+    public static GatewayRuntime AddGateway(this WebApplicationBuilder builder, GatewaySettings settings, InheritedListeners? inherited = null)
     {
-        var listeners = new List<ListenerHandle>();
-        foreach (var listener in settings.Listeners)
-            listeners.Add(BindOrExplain(settings, $"gateway.listeners.{listener.Name}.address",
-                () => ListenerHandle.Bind(listener.Name, listener.Address)));
+        var adopted = new List<string>();
+        ListenerHandle Open(string name, string key, System.Net.IPEndPoint address)
+        {
+            if (inherited?.Sockets.GetValueOrDefault(name) is { } socket
+                && (address.Port == 0 ? address.Address.Equals(socket.Address.Address) : address.Equals(socket.Address)))
+            {
+                adopted.Add(name);
+                return ListenerHandle.Adopt(name, socket.Descriptor);
+            }
+            return BindOrExplain(settings, key, () => ListenerHandle.Bind(name, address));
+        }
 
-        var runtime = new GatewayRuntime(settings, new ListenerRegistry(listeners),
-            settings.Upstreams.Select(u => new UpstreamHandle(u)).ToList(), new GatewayState(TimeProvider.System));
+        var listeners = settings.Listeners
+            .Select(l => Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address))
+            .ToList();
+        var admin = Open(ListenerRegistry.AdminName, "gateway.admin.address", settings.Admin.Address);
+        // Sockets the new config does not serve: our copies go; the predecessor closes its own when it drains.
+        foreach (var (name, socket) in inherited?.Sockets ?? new Dictionary<string, InheritedSocket>())
+            if (!adopted.Contains(name))
+                HandoffProtocol.CloseDescriptor(socket.Descriptor);
+
+        var runtime = new GatewayRuntime(settings, new ListenerRegistry(listeners, admin),
+            settings.Upstreams.Select(u => new UpstreamHandle(u)).ToList(), new GatewayState(TimeProvider.System))
+        {
+            Generation = inherited is null ? 1 : inherited.Generation + 1,
+            Inherited = adopted,
+        };
 
         var services = builder.Services;
         services.AddSingleton(runtime);
@@ -57,6 +78,7 @@ public static class GatewayHostingExtensions
                     options.Protocols = HttpProtocols.Http1AndHttp2;
                     options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
                 });
+            kestrel.ListenHandle(admin.FileHandle);
         });
 
         services.AddAkka("gateway", (akka, provider) => akka.WithGateway(runtime, provider));

@@ -24,6 +24,12 @@ public sealed class GatewayRuntime
     public IReadOnlyList<UpstreamHandle> Upstreams { get; }
     public GatewayState State { get; }
 
+    /// <summary>1 for a gateway started fresh; one more than its predecessor's after a hot restart.</summary>
+    public int Generation { get; init; } = 1;
+
+    /// <summary>The listeners this process took over from its predecessor (hot restart).</summary>
+    public IReadOnlyList<string> Inherited { get; init; } = [];
+
     /// <summary>The root of the actor tree, once the actor system has started.</summary>
     public IActorRef Supervisor
     {

@@ -45,7 +45,9 @@ internal static partial class ShutdownPhases
             var t0 = state.BeginDrain(DrainReason.Shutdown);
             Log.PhaseStarted(logger, drain.Announce.TotalSeconds, drain.Deadline.TotalSeconds);
             runtime.Supervisor.Tell(new Announce(state.Reason ?? DrainReason.Shutdown));
-            var wait = t0 + drain.Announce - state.Time.GetUtcNow();
+            // A successor already accepts on the same sockets: no load balancer needs time to move away.
+            var announce = state.Reason == DrainReason.HotRestart ? TimeSpan.Zero : drain.Announce;
+            var wait = t0 + announce - state.Time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
                 try { await Task.Delay(wait, state.Time, state.ForceToken); }

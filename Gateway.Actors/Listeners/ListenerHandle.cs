@@ -14,6 +14,7 @@ public sealed class ListenerHandle : IListenerPort
     private IConnectionListener? _acceptLoop;
     private int _accepting = 1;
     private int _goingAway;
+    private int _handedOff;
     private long _open;
     private long _active;
     private long _inFlight;
@@ -50,16 +51,25 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
     internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
 
+    /// <summary>A successor process serves this socket now: stopping must leave it open.</summary>
+    public bool HandedOff => Volatile.Read(ref _handedOff) == 1;
+
+    /// <summary>The socket's descriptor, for handing it to a successor.</summary>
+    internal int Descriptor => (int)_socket.SafeHandle.DangerousGetHandle();
+
+    internal void HandOff() => Volatile.Write(ref _handedOff, 1);
+
     /// <summary>
-    /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused.
-    /// (A hot restart hands the socket on instead of closing it.)
+    /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused — unless a successor
+    /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it.
     /// </summary>
     public async Task StopAcceptingAsync()
     {
         if (Interlocked.Exchange(ref _accepting, 0) == 0) return;
         if (_acceptLoop is { } loop)
             await loop.UnbindAsync().ConfigureAwait(false);
-        _socket.Close();
+        if (!HandedOff)
+            _socket.Close();
     }
 
     internal void ConnectionOpened()
@@ -80,6 +90,14 @@ public sealed class ListenerHandle : IListenerPort
     {
         Interlocked.Decrement(ref _inFlight);
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
+    }
+
+    /// <summary>Takes over a listening socket received from the previous generation.</summary>
+    internal static ListenerHandle Adopt(string name, int descriptor)
+    {
+        var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
+        if (!socket.IsBound) throw new IOException($"descriptor {descriptor} for listener {name} is not a bound socket");
+        return new ListenerHandle(name, socket);
     }
 
     /// <summary>Binds a listening socket the gateway owns; the caller turns a failure into a config error.</summary>

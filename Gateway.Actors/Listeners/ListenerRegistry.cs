@@ -6,13 +6,20 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Listeners;
 
 /// <summary>The gateway's listeners by name, and by the file handle Kestrel binds its accept loop to.</summary>
-public sealed class ListenerRegistry(IReadOnlyList<ListenerHandle> listeners)
+public sealed class ListenerRegistry(IReadOnlyList<ListenerHandle> listeners, ListenerHandle admin)
 {
+    /// <summary>The name under which the admin socket travels in a hot restart (no listener can have it).</summary>
+    public const string AdminName = "@admin";
+
+    /// <summary>The gateway listeners (each with its ListenerActor).</summary>
     public IReadOnlyList<ListenerHandle> All { get; } = listeners;
+
+    /// <summary>The admin API's socket: owned like a listener so that a successor can take it over.</summary>
+    public ListenerHandle Admin { get; } = admin;
 
     internal void Attach(ulong fileHandle, IConnectionListener acceptLoop)
     {
-        foreach (var listener in All)
+        foreach (var listener in All.Append(Admin))
             if (listener.FileHandle == fileHandle)
                 listener.Attach(acceptLoop);
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Connections;
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,13 @@ namespace Gateway.Routing;
 /// The per-request hot path: find the route, answer directly or forward through YARP with the upstream's pool.
 /// It touches only lock-free counters on handles the actors own; no actor message is sent per request.
 /// </summary>
-internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForwarder forwarder, ILogger<GatewayRequestHandler> logger)
+internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForwarder forwarder, GatewayRuntime runtime, ILogger<GatewayRequestHandler> logger)
 {
+    /// <summary>Names the process generation that served a response, so hot restarts can be followed from outside.</summary>
+    public const string GenerationHeader = "Gateway-Generation";
+
+    private readonly Microsoft.Extensions.Primitives.StringValues _generation = runtime.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The gateway connection a request arrived on, or null for a request to another endpoint (admin).</summary>
     public static KestrelConnection? ConnectionOf(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(KestrelConnection.ItemsKey, out var c) == true
@@ -22,6 +28,7 @@ internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForw
     public async Task HandleAsync(HttpContext context, KestrelConnection connection)
     {
         connection.RequestStarted();
+        context.Response.Headers[GenerationHeader] = _generation;
         try
         {
             var route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");

@@ -20,6 +20,7 @@ internal static class AdminEndpoints
 /// <summary>What GET /drain answers: the drain's state and phase, and each listener's connections.</summary>
 internal sealed record DrainReport(
     string State,
+    int Generation,
     string Phase,
     bool Ready,
     string? Reason,
@@ -37,6 +38,7 @@ internal sealed record DrainReport(
         var left = deadline is { } d ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
         return new DrainReport(
             state.Phase == GatewayPhase.Serving ? "serving" : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
+            runtime.Generation,
             state.Phase.ToString(),
             state.Ready,
             state.Reason?.ToString(),

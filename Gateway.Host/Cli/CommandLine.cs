@@ -1,18 +1,20 @@
 namespace Gateway.Host.Cli;
 
 /// <summary>What the command line asked for.</summary>
-internal sealed record CommandLineOptions(string? ConfigPath, bool Help);
+internal sealed record CommandLineOptions(string? ConfigPath, bool HotRestart, bool Help);
 
 /// <summary>Parses <c>[--config FILE] [--help]</c>; a mistake is reported on stderr and answered with null.</summary>
 internal static class CommandLine
 {
     public const string Usage = """
-        Usage: Gateway.Host [--config FILE]
+        Usage: Gateway.Host [--config FILE] [--hot-restart]
 
         Runs the gateway. Without --config it runs the embedded default (hocon/gateway.conf):
         a welcome page on http://127.0.0.1:8080 and the admin API on http://127.0.0.1:15000.
 
           --config FILE   HOCON file layered over the defaults (hocon/reference.conf)
+          --hot-restart   take over the listening sockets of the gateway running with the same config
+                          (its control socket, gateway.hot-restart.socket); it drains once this one is ready
           --help          this text
 
         SIGTERM or SIGINT drains and exits 0; a second one forces the drain at once.
@@ -24,12 +26,16 @@ internal static class CommandLine
     {
         string? config = null;
         var help = false;
+        var hotRestart = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--config" or "-c" when i + 1 < args.Length:
                     config = args[++i];
+                    break;
+                case "--hot-restart":
+                    hotRestart = true;
                     break;
                 case "--help" or "-h":
                     help = true;
@@ -47,6 +53,6 @@ internal static class CommandLine
                     return null;
             }
         }
-        return new CommandLineOptions(config, help);
+        return new CommandLineOptions(config, hotRestart, help);
     }
 }
