@@ -25,7 +25,8 @@ public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
     /// <summary>Real time during which "nothing happens" must hold.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
 
-    protected GatewaySpec(ITestOutputHelper output) : base(VirtualTime, output) => Journal = new SimulatedJournal(Sys.Scheduler);
+    protected GatewaySpec(ITestOutputHelper output) : base(VirtualTime, output)
+        => Journal = new SimulatedJournal(Sys.Scheduler);
 
     protected SimulatedJournal Journal { get; }
 
