@@ -1,0 +1,30 @@
+using Gateway.Listeners;
+
+namespace Gateway.Tests.Lifecycle;
+
+/// <summary>
+/// A listening socket without sockets. <see cref="StopAcceptingAsync"/> completes at once unless the test holds it
+/// (<c>holdUnbind</c>) to observe what waits on it, and then releases it with <see cref="CompleteUnbind"/>.
+/// </summary>
+public sealed class SimulatedListener(string name, SimulatedJournal journal, bool holdUnbind = false) : IListenerPort
+{
+    private readonly TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _stopCalls;
+
+    public string Name { get; } = name;
+    public int StopAcceptingCalls => Volatile.Read(ref _stopCalls);
+
+    public Task StopAcceptingAsync()
+    {
+        Interlocked.Increment(ref _stopCalls);
+        journal.Record($"listener {Name} stop-accepting");
+        if (!holdUnbind) _unbound.TrySetResult();
+        return _unbound.Task;
+    }
+
+    public void CompleteUnbind()
+    {
+        journal.Record($"listener {Name} unbound");
+        _unbound.TrySetResult();
+    }
+}
