@@ -30,6 +30,9 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     private readonly IReadOnlyList<IUpstreamPort> _upstreamPorts;
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly HashSet<IActorRef> _unbindPending = [];
+    private readonly HashSet<IActorRef> _drainedListeners = [];
+    private DrainOutcome _upstreamOutcome = DrainOutcome.Completed;
+    private bool _overdue;
 
     public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams)
     {
@@ -54,8 +57,18 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         Receive<Drain>(OnDrain);
         Receive<DrainComplete>(c =>
         {
-            if (_listeners.Alive.Contains(Sender)) _listeners.Reported(Sender, c.Counts);
-            else _upstreams.Reported(Sender, c.Counts);
+            if (_listeners.Alive.Contains(Sender))
+            {
+                _listeners.Reported(Sender, c.Counts);
+                // A drained listener waits for this: connections forwarded to it before now are closed there.
+                _drainedListeners.Add(Sender);
+                Sender.Tell(PoisonPill.Instance);
+            }
+            else
+            {
+                _upstreams.Reported(Sender, c.Counts);
+                if (c.Outcome > _upstreamOutcome) _upstreamOutcome = c.Outcome;
+            }
         });
         Receive<Terminated>(t =>
         {
@@ -68,7 +81,7 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         {
             _log.Warning("Gateway drain: {0} listener(s) and {1} upstream(s) still open after the deadline; stopping them",
                 _listeners.Alive.Count, _upstreams.Alive.Count);
-            _listeners.ForceRemaining();
+            _overdue = true;
             Complete();
         });
     }
@@ -84,7 +97,8 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
 
     private void OnConnectionAccepted(ConnectionAccepted accepted)
     {
-        if (_listenerByName.TryGetValue(accepted.Listener, out var listener) && _listeners.Alive.Contains(listener))
+        if (_listenerByName.TryGetValue(accepted.Listener, out var listener) && _listeners.Alive.Contains(listener)
+            && !_drainedListeners.Contains(listener))
             listener.Tell(new ListenerActor.ConnectionOpened(accepted.Connection));
         else
             accepted.Connection.Abort("listener is gone");
@@ -146,8 +160,11 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     private void Complete()
     {
         var counts = _listeners.Counts;
-        _log.Info("Gateway drained: {0} ({1})", counts.Outcome, counts);
-        _listeners.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
+        // The worst of: what the connections went through, an upstream closed with work in flight, the gateway's own
+        // deadline passing with listeners still open (their connections are then stopped unreported).
+        var outcome = new[] { counts.Outcome, _upstreamOutcome, _overdue ? DrainOutcome.DeadlineExceeded : DrainOutcome.Completed }.Max();
+        _log.Info("Gateway drained: {0} ({1})", outcome, counts);
+        _listeners.Reply(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);
     }
 }

@@ -132,12 +132,26 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
             Complete();
     }
 
+    /// <summary>
+    /// Reports and waits for the parent to stop it: a connection the parent forwarded before it saw the report still
+    /// arrives here (messages between two actors keep their order) and is closed, not lost in dead letters.
+    /// </summary>
     private void Complete()
     {
         var counts = _drain.Counts;
         _log.Info("Listener {0} drained: {1}", _port.Name, counts);
         _drain.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
-        Context.Stop(Self);
+        Timers.CancelAll();
+        Become(Drained);
+    }
+
+    private void Drained()
+    {
+        Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
+        Receive<Drain>(drain => Sender.Tell(new DrainComplete(Self.Path.Name, _drain.Counts.Outcome, _drain.Counts)));
+        Receive<StopAccepting>(_ => Sender.Tell(new AcceptingStopped(Self.Path.Name)));
+        Receive<Terminated>(t => _drain.Terminated(t.ActorRef));
+        ReceiveAny(_ => { });
     }
 
     private static string ChildName(string connectionId)

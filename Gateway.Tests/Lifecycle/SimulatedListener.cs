@@ -14,6 +14,14 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
     public string Name { get; } = name;
     public int StopAcceptingCalls => Volatile.Read(ref _stopCalls);
 
+    public bool GoingAway { get; private set; }
+
+    public void GoAway()
+    {
+        journal.Record($"listener {Name} go-away");
+        GoingAway = true;
+    }
+
     public Task StopAcceptingAsync()
     {
         Interlocked.Increment(ref _stopCalls);
