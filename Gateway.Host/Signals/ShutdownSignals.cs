@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Gateway.Hosting;
+using Gateway.Lifecycle;
 
 namespace Gateway.Host.Signals;
 
@@ -29,6 +30,8 @@ internal sealed partial class ShutdownSignals : IDisposable
         context.Cancel = true;
         if (Interlocked.Increment(ref _count) == 1)
         {
+            // t = 0 of the drain is the signal itself: readiness answers 503 from this moment on.
+            _runtime.State.BeginDrain(DrainReason.Shutdown);
             Log.Draining(_logger, context.Signal, _runtime.Settings.Drain.Deadline.TotalSeconds);
             _lifetime.StopApplication();
         }
