@@ -38,12 +38,23 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// <summary>The Gateway.Host.dll built next to the tests (the test project references Gateway.Host).</summary>
     public static string HostDll => Path.Combine(AppContext.BaseDirectory, "Gateway.Host.dll");
 
+    /// <summary>The config file this process was started with, when it was started with one.</summary>
+    public string? ConfigPath { get; private set; }
+
     /// <summary>Writes <paramref name="config"/> to a temp file and starts the gateway on it.</summary>
     public static GatewayProcess StartWithConfig(string config, params string[] extraArgs)
     {
         var file = Path.Combine(Path.GetTempPath(), $"gateway-test-{Guid.NewGuid():N}.conf");
         File.WriteAllText(file, config);
-        return Start(["--config", file, .. extraArgs]);
+        return StartWithConfigFile(file, extraArgs);
+    }
+
+    /// <summary>Starts the gateway on an existing config file (a hot restart names the file of the running one).</summary>
+    public static GatewayProcess StartWithConfigFile(string file, params string[] extraArgs)
+    {
+        var process = Start(["--config", file, .. extraArgs]);
+        process.ConfigPath = file;
+        return process;
     }
 
     public static GatewayProcess Start(params string[] args)
