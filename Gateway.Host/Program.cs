@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Host.Cli;
 using Gateway.Host.Signals;
+using Gateway.Hosting;
 using Gateway.HotRestart;
 
 namespace Gateway.Host;
@@ -63,11 +64,13 @@ public static class Program
         }
         using var handoff = HandoffServer.Start(runtime, app.Lifetime, app.Logger);
         using (new ShutdownSignals(app.Lifetime, runtime, app.Logger))
+        using (new ReloadSignal(options.ConfigPath, app.Services.GetRequiredService<GatewayReloader>(), app.Logger))
         {
             app.Logger.LogInformation("Gateway generation {Generation} ready (pid {Pid})", runtime.Generation, Environment.ProcessId);
             await app.WaitForShutdownAsync();
         }
         app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
+        await app.DisposeAsync();
         return ExitCodes.Ok;
     }
 

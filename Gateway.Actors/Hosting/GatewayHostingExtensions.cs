@@ -60,8 +60,8 @@ public static class GatewayHostingExtensions
         services.AddSingleton(runtime);
         services.AddSingleton(runtime.Listeners);
         services.AddSingleton(runtime.State);
-        services.AddSingleton(new RouteTable(settings.Routes, runtime.Upstreams.ToDictionary(u => u.Name)));
         services.AddSingleton<GatewayRequestHandler>();
+        services.AddSingleton<GatewayReloader>();
         services.AddHttpForwarder();
         services.AddSingleton<IConnectionListenerFactory, RecordingListenerFactory>();
         services.AddHostedService<DrainCoordinator>();
@@ -69,15 +69,9 @@ public static class GatewayHostingExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.AddServerHeader = false;
-            // h2c connections carry the client's :scheme (http); see CleartextHttp2Detection.
-            kestrel.AllowAlternateSchemes = true;
+            ConfigureServer(kestrel);
             foreach (var listener in listeners)
-                kestrel.ListenHandle(listener.FileHandle, options =>
-                {
-                    options.Protocols = HttpProtocols.Http1AndHttp2;
-                    options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
-                });
+                ListenOn(kestrel, runtime, listener);
             kestrel.ListenHandle(admin.FileHandle);
         });
 
@@ -115,6 +109,21 @@ public static class GatewayHostingExtensions
         });
         return akka;
     }
+
+    internal static void ConfigureServer(KestrelServerOptions kestrel)
+    {
+        kestrel.AddServerHeader = false;
+        // h2c connections carry the client's :scheme (http); see CleartextHttp2Detection.
+        kestrel.AllowAlternateSchemes = true;
+    }
+
+    /// <summary>Serves one gateway listener's socket: HTTP/1.1 and h2c, one ConnectionActor per connection.</summary>
+    internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener) =>
+        kestrel.ListenHandle(listener.FileHandle, options =>
+        {
+            options.Protocols = HttpProtocols.Http1AndHttp2;
+            options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
+        });
 
     /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);

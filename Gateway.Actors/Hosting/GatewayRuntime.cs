@@ -2,6 +2,7 @@ using Akka.Actor;
 using Gateway.Configuration;
 using Gateway.Lifecycle;
 using Gateway.Listeners;
+using Gateway.Routing;
 using Gateway.Upstreams;
 
 namespace Gateway.Hosting;
@@ -10,19 +11,27 @@ namespace Gateway.Hosting;
 public sealed class GatewayRuntime
 {
     private IActorRef _supervisor = ActorRefs.Nobody;
+    private Snapshot _current;
+
+    /// <summary>What a reload swaps in one step, so a request sees the old or the new routing, never a mix.</summary>
+    internal sealed record Snapshot(GatewaySettings Settings, IReadOnlyList<UpstreamHandle> Upstreams, RouteTable Routes);
 
     internal GatewayRuntime(GatewaySettings settings, ListenerRegistry listeners, IReadOnlyList<UpstreamHandle> upstreams, GatewayState state)
     {
-        Settings = settings;
+        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams));
         Listeners = listeners;
-        Upstreams = upstreams;
         State = state;
     }
 
-    public GatewaySettings Settings { get; }
+    /// <summary>The configuration in force (the latest one a reload accepted).</summary>
+    public GatewaySettings Settings => Current.Settings;
     public ListenerRegistry Listeners { get; }
-    public IReadOnlyList<UpstreamHandle> Upstreams { get; }
+    public IReadOnlyList<UpstreamHandle> Upstreams => Current.Upstreams;
     public GatewayState State { get; }
+
+    internal Snapshot Current => Volatile.Read(ref _current);
+
+    internal void Swap(Snapshot next) => Volatile.Write(ref _current, next);
 
     /// <summary>1 for a gateway started fresh; one more than its predecessor's after a hot restart.</summary>
     public int Generation { get; init; } = 1;

@@ -74,6 +74,8 @@ public enum DrainReason
     Admin,
     /// <summary>A successor process took the listening sockets.</summary>
     HotRestart,
+    /// <summary>A reload removed this listener or upstream; the rest of the gateway goes on.</summary>
+    Reload,
 }
 
 /// <summary>How hard a drain pushes.</summary>

@@ -23,11 +23,36 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         public override string ToString() => $"ConnectionAccepted({Listener}, {Connection.Id})";
     }
 
+    /// <summary>A reload added a listener (its socket is bound and served); it gets its own ListenerActor.</summary>
+    public sealed record AddListener(IListenerPort Port)
+    {
+        public override string ToString() => $"AddListener({Port.Name})";
+    }
+
+    /// <summary>A reload removed a listener: it drains (stops accepting, its connections finish) and stops.</summary>
+    public sealed record RetireListener(string Name, Drain Drain)
+    {
+        public override string ToString() => $"RetireListener({Name})";
+    }
+
+    /// <summary>A reload added (or replaced) an upstream pool.</summary>
+    public sealed record AddUpstream(IUpstreamPort Port)
+    {
+        public override string ToString() => $"AddUpstream({Port.Name})";
+    }
+
+    /// <summary>A reload removed (or replaced) an upstream pool: it closes once its in-flight requests are done.</summary>
+    public sealed record RetireUpstream(IUpstreamPort Port, Drain Drain)
+    {
+        public override string ToString() => $"RetireUpstream({Port.Name})";
+    }
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IUpstreamPort, IActorRef> _upstreamByPort = [];
+    private int _incarnation;
     private readonly Dictionary<string, IActorRef> _listenerByName = [];
     private readonly DrainTracker _listeners = new();
     private readonly DrainTracker _upstreams = new();
-    private readonly IReadOnlyList<IUpstreamPort> _upstreamPorts;
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly HashSet<IActorRef> _unbindPending = [];
     private readonly HashSet<IActorRef> _drainedListeners = [];
@@ -36,17 +61,24 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
 
     public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams)
     {
-        _upstreamPorts = upstreams;
-        foreach (var port in listeners)
-        {
-            var child = Context.Watch(Context.ActorOf(ListenerActor.Props(port), "listener-" + port.Name));
-            _listenerByName[port.Name] = child;
-            _listeners.Add(child);
-        }
-        foreach (var port in upstreams)
-            _upstreams.Add(Context.Watch(Context.ActorOf(UpstreamActor.Props(port), "upstream-" + port.Name)));
+        foreach (var port in listeners) StartListener(port);
+        foreach (var port in upstreams) StartUpstream(port);
 
         Receive<ConnectionAccepted>(OnConnectionAccepted);
+        Receive<AddListener>(add => StartListener(add.Port));
+        Receive<RetireListener>(retire =>
+        {
+            if (!_listenerByName.Remove(retire.Name, out var listener)) return;
+            _log.Info("Listener {0} removed by a reload: it drains", retire.Name);
+            listener.Tell(retire.Drain);
+        });
+        Receive<AddUpstream>(add => StartUpstream(add.Port));
+        Receive<RetireUpstream>(retire =>
+        {
+            if (!_upstreamByPort.Remove(retire.Port, out var upstream)) return;
+            _log.Info("Upstream {0} replaced or removed by a reload: its pool closes when idle", retire.Port.Name);
+            upstream.Tell(retire.Drain);
+        });
         Receive<Announce>(a =>
         {
             _log.Info("Drain announced ({0}): connections are told to go away; listeners keep accepting", a.Reason);
@@ -67,7 +99,7 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             else
             {
                 _upstreams.Reported(Sender, c.Counts);
-                if (c.Outcome > _upstreamOutcome) _upstreamOutcome = c.Outcome;
+                if (_upstreams.Draining && c.Outcome > _upstreamOutcome) _upstreamOutcome = c.Outcome;
             }
         });
         Receive<Terminated>(t =>
@@ -94,6 +126,26 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
 
     /// <summary>A failing listener or upstream keeps its state, its connections and its pool.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
+
+    /// <summary>Names stay unique while a replaced child of the same name still drains.</summary>
+    private string ChildName(string prefix, string name) =>
+        Context.Child(prefix + name).IsNobody() ? prefix + name : $"{prefix}{name}-{++_incarnation}";
+
+    private void StartListener(IListenerPort port)
+    {
+        var child = Context.Watch(Context.ActorOf(ListenerActor.Props(port), ChildName("listener-", port.Name)));
+        _listenerByName[port.Name] = child;
+        _listeners.Add(child);
+        if (_listeners.Current is { } drain) child.Tell(drain);
+    }
+
+    private void StartUpstream(IUpstreamPort port)
+    {
+        var child = Context.Watch(Context.ActorOf(UpstreamActor.Props(port), ChildName("upstream-", port.Name)));
+        _upstreamByPort[port] = child;
+        _upstreams.Add(child);
+        if (_upstreams.Current is { } drain) child.Tell(drain);
+    }
 
     private void OnConnectionAccepted(ConnectionAccepted accepted)
     {

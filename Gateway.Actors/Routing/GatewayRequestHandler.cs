@@ -12,7 +12,7 @@ namespace Gateway.Routing;
 /// The per-request hot path: find the route, answer directly or forward through YARP with the upstream's pool.
 /// It touches only lock-free counters on handles the actors own; no actor message is sent per request.
 /// </summary>
-internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForwarder forwarder, GatewayRuntime runtime, ILogger<GatewayRequestHandler> logger)
+internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, GatewayRuntime runtime, ILogger<GatewayRequestHandler> logger)
 {
     /// <summary>Names the process generation that served a response, so hot restarts can be followed from outside.</summary>
     public const string GenerationHeader = "Gateway-Generation";
@@ -31,7 +31,7 @@ internal sealed partial class GatewayRequestHandler(RouteTable routes, IHttpForw
         context.Response.Headers[GenerationHeader] = _generation;
         try
         {
-            var route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
+            var route = runtime.Current.Routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
             if (route is null)
             {
                 await WriteAsync(context, StatusCodes.Status404NotFound, "404 Not Found: no route matches this path\n");

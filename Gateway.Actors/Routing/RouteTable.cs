@@ -14,8 +14,9 @@ internal sealed class RouteTable
 {
     private readonly Dictionary<string, CompiledRoute[]> _byListener;
 
-    public RouteTable(IEnumerable<RouteSettings> routes, IReadOnlyDictionary<string, UpstreamHandle> upstreams)
+    public RouteTable(IEnumerable<RouteSettings> routes, IEnumerable<UpstreamHandle> upstreamHandles)
     {
+        var upstreams = upstreamHandles.ToDictionary(u => u.Name);
         _byListener = routes
             .GroupBy(r => r.Listener)
             .ToDictionary(

@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Gateway.Configuration;
+using Gateway.Lifecycle;
+using Gateway.Listeners;
+using Gateway.Routing;
+using Gateway.Upstreams;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Hosting;
+
+/// <summary>What a reload changed, for the log and the caller.</summary>
+public sealed record ReloadReport(
+    IReadOnlyList<string> AddedListeners,
+    IReadOnlyList<string> RemovedListeners,
+    IReadOnlyList<string> ChangedUpstreams,
+    IReadOnlyList<string> Ignored)
+{
+    public override string ToString() =>
+        $"listeners +[{string.Join(", ", AddedListeners)}] -[{string.Join(", ", RemovedListeners)}], " +
+        $"upstreams replaced [{string.Join(", ", ChangedUpstreams)}]" +
+        (Ignored.Count == 0 ? "" : $"; needs a restart: {string.Join("; ", Ignored)}");
+}
+
+/// <summary>
+/// Live reload in place: routes and upstreams swap atomically for new requests; a replaced or removed upstream
+/// closes its pool once its in-flight requests are done; a removed listener drains (never aborted); a new listener
+/// is bound and served by a Kestrel server of its own. A config that fails validation changes nothing.
+/// </summary>
+public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider services, ILogger<GatewayReloader> logger) : IAsyncDisposable
+{
+    private readonly List<WebApplication> _addedServers = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Applies <paramref name="next"/>; throws <see cref="GatewayConfigException"/> (changing nothing) when a new address cannot be bound.</summary>
+    public async Task<ReloadReport> ApplyAsync(GatewaySettings next)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return await ApplyLockedAsync(next);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<ReloadReport> ApplyLockedAsync(GatewaySettings next)
+    {
+        var current = runtime.Current;
+        var ignored = new List<string>();
+        if (!next.Admin.Address.Equals(current.Settings.Admin.Address)) ignored.Add("gateway.admin.address");
+        if (next.Drain != current.Settings.Drain) ignored.Add("gateway.drain");
+
+        // Bind new listeners first: a port in use rejects the whole reload before anything changed.
+        var kept = runtime.Listeners.All.Where(l => next.Listeners.Any(n => n.Name == l.Name && SameAddress(n, l))).ToList();
+        var removed = runtime.Listeners.All.Except(kept).ToList();
+        var added = next.Listeners.Where(n => kept.All(k => k.Name != n.Name))
+            .Select(n => GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address)))
+            .ToList();
+
+        var upstreams = next.Upstreams
+            .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u))
+            .ToList();
+        var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
+
+        runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain }, upstreams,
+            new RouteTable(next.Routes, upstreams)));
+        runtime.Listeners.Replace(kept.Concat(added).ToList());
+
+        var supervisor = runtime.Supervisor;
+        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload);
+        foreach (var upstream in upstreams.Except(current.Upstreams)) supervisor.Tell(new GatewaySupervisor.AddUpstream(upstream));
+        foreach (var upstream in retiredUpstreams) supervisor.Tell(new GatewaySupervisor.RetireUpstream(upstream, drain));
+        foreach (var listener in removed) supervisor.Tell(new GatewaySupervisor.RetireListener(listener.Name, drain));
+        foreach (var listener in added)
+        {
+            supervisor.Tell(new GatewaySupervisor.AddListener(listener));
+            await StartServerAsync(listener);
+        }
+
+        var report = new ReloadReport(
+            added.Select(l => $"{l.Name} ({l.Address})").ToList(),
+            removed.Select(l => l.Name).ToList(),
+            retiredUpstreams.Select(u => u.Name).Distinct().ToList(),
+            ignored);
+        logger.LogInformation("Reloaded {Source}: {Report}", next.Source, report);
+        return report;
+    }
+
+    /// <summary>Kestrel cannot add endpoints while it runs, so each listener added by a reload gets a server of its own.</summary>
+    private async Task StartServerAsync(ListenerHandle listener)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(runtime.Listeners);
+        builder.Services.AddSingleton<IConnectionListenerFactory, Listeners.RecordingListenerFactory>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            GatewayHostingExtensions.ConfigureServer(kestrel);
+            GatewayHostingExtensions.ListenOn(kestrel, runtime, listener);
+        });
+        var app = builder.Build();
+        var handler = services.GetRequiredService<GatewayRequestHandler>();
+        app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
+            ? handler.HandleAsync(context, connection)
+            : Task.CompletedTask);
+        await app.StartAsync();
+        _addedServers.Add(app);
+    }
+
+    private static bool SameAddress(ListenerSettings wanted, ListenerHandle bound) =>
+        wanted.Address.Port == 0 ? wanted.Address.Address.Equals(bound.Address.Address) : wanted.Address.Equals(bound.Address);
+
+    private static bool SameUpstream(UpstreamSettings a, UpstreamSettings b) =>
+        a.Name == b.Name && a.ConnectTimeout == b.ConnectTimeout && a.ResponseTimeout == b.ResponseTimeout
+        && a.Endpoints.SequenceEqual(b.Endpoints);
+
+    /// <summary>Stops the servers of added listeners (after the drain, their connections are gone).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _addedServers)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
