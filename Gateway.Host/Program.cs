@@ -33,7 +33,7 @@ public static class Program
                 else
                     inherited = predecessor.RequestListeners();
             }
-            gateway = GatewayApplication.Create(settings, inherited: inherited);
+            gateway = GatewayApplication.Create(settings, inherited: inherited ?? SystemdSockets.FromEnvironment());
         }
         catch (GatewayConfigException e)
         {
@@ -81,7 +81,8 @@ public static class Program
             settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
         foreach (var listener in gateway.Runtime.Listeners.All)
-            logger.LogInformation("Listener {Name} listening on http://{Address}", listener.Name, listener.Address);
+            logger.LogInformation("Listener {Name} listening on http://{Address}{Origin}", listener.Name, listener.Address,
+                listener.Adopted ? " (socket taken over)" : "");
         logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
     }
 }

@@ -31,10 +31,15 @@ public static class GatewayHostingExtensions
         var adopted = new List<string>();
         ListenerHandle Open(string name, string key, System.Net.IPEndPoint address)
         {
-            if (inherited?.Sockets.GetValueOrDefault(name) is { } socket
-                && (address.Port == 0 ? address.Address.Equals(socket.Address.Address) : address.Equals(socket.Address)))
+            // By name at a matching address (port 0 in the config takes whatever port the socket has),
+            // else an unnamed socket (systemd without FileDescriptorName=) at exactly this address.
+            var match = inherited?.Sockets.FirstOrDefault(s =>
+                !adopted.Contains(s.Key)
+                && (s.Key == name && (address.Port == 0 ? address.Address.Equals(s.Value.Address.Address) : address.Equals(s.Value.Address))
+                    || address.Port != 0 && address.Equals(s.Value.Address)));
+            if (match is { Value: { } socket, Key: { } socketName })
             {
-                adopted.Add(name);
+                adopted.Add(socketName);
                 return ListenerHandle.Adopt(name, socket.Descriptor);
             }
             return BindOrExplain(settings, key, () => ListenerHandle.Bind(name, address));

@@ -51,6 +51,9 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
     internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
 
+    /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
+    public bool Adopted { get; private init; }
+
     /// <summary>A successor process serves this socket now: stopping must leave it open.</summary>
     public bool HandedOff => Volatile.Read(ref _handedOff) == 1;
 
@@ -97,7 +100,7 @@ public sealed class ListenerHandle : IListenerPort
     {
         var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
         if (!socket.IsBound) throw new IOException($"descriptor {descriptor} for listener {name} is not a bound socket");
-        return new ListenerHandle(name, socket);
+        return new ListenerHandle(name, socket) { Adopted = true };
     }
 
     /// <summary>Binds a listening socket the gateway owns; the caller turns a failure into a config error.</summary>

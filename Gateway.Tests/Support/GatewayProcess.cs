@@ -57,16 +57,18 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return process;
     }
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => StartCommand("dotnet", [HostDll, .. args]);
+
+    /// <summary>Starts a command that execs the gateway (e.g. a socket activator), so its PID becomes the gateway's.</summary>
+    public static GatewayProcess StartCommand(string fileName, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(HostDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_gcServer"] = "0";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Gateway.Tests.Deploy;
+
+/// <summary>The shipped deployment files are valid and keep the drain inside the orchestrator's grace period.</summary>
+public sealed partial class DeployFilesTests
+{
+    private static string Repo([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
+    [Fact]
+    public async Task Systemd_units_pass_systemd_analyze_verify()
+    {
+        const string analyze = "/usr/bin/systemd-analyze";
+        Assert.True(File.Exists(analyze), $"{analyze} is missing: apt-get install systemd");
+        var folder = Directory.CreateTempSubdirectory("gateway-units").FullName;
+        foreach (var unit in new[] { "gateway.service", "gateway.socket" })
+            File.Copy(Path.Combine(Repo(), "deploy", "systemd", unit), Path.Combine(folder, unit));
+
+        var info = new ProcessStartInfo(analyze) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "verify", "--man=no", Path.Combine(folder, "gateway.socket"), Path.Combine(folder, "gateway.service") })
+            info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, errors);
+        Assert.DoesNotContain("Unknown", errors);
+    }
+
+    [Fact]
+    public void Systemd_stop_timeout_exceeds_the_default_drain_deadline()
+    {
+        var unit = File.ReadAllText(Path.Combine(Repo(), "deploy", "systemd", "gateway.service"));
+        var reference = File.ReadAllText(Path.Combine(Repo(), "hocon", "reference.conf"));
+        Assert.True(Seconds(StopTimeout(), unit) > Seconds(Deadline(), reference));
+    }
+
+    [Fact]
+    public void Kubernetes_grace_period_exceeds_the_configured_drain_deadline()
+    {
+        var manifest = File.ReadAllText(Path.Combine(Repo(), "deploy", "kubernetes", "gateway.yaml"));
+        var grace = Seconds(GracePeriod(), manifest);
+        var deadline = Seconds(Deadline(), manifest);
+        Assert.True(grace > deadline, $"terminationGracePeriodSeconds {grace} must exceed drain.deadline {deadline}");
+        Assert.Contains("path: /ready", manifest);
+    }
+
+    private static int Seconds(Regex pattern, string text) => int.Parse(pattern.Match(text) is { Success: true } m
+        ? m.Groups[1].Value
+        : throw new Xunit.Sdk.XunitException($"/{pattern}/ not found"));
+
+    [GeneratedRegex(@"TimeoutStopSec=(\d+)")]
+    private static partial Regex StopTimeout();
+
+    [GeneratedRegex(@"deadline = (\d+)s")]
+    private static partial Regex Deadline();
+
+    [GeneratedRegex(@"terminationGracePeriodSeconds: (\d+)")]
+    private static partial Regex GracePeriod();
+}
