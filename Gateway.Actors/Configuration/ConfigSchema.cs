@@ -27,7 +27,7 @@ internal static class ConfigSchema
         ["listeners"] = new(new Dictionary<string, Node?>(), Listener),
         ["routes"] = new(new Dictionary<string, Node?>(), Route),
         ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
-        ["admin"] = Leafs("address"),
+        ["admin"] = Leafs("address", "token"),
         ["drain"] = Leafs("announce", "deadline"),
         ["hot-restart"] = Leafs("socket"),
     });

@@ -81,7 +81,11 @@ public static class GatewayConfigLoader
             var listeners = Named("gateway.listeners").Select(n => ReadListener(n)).ToList();
             var upstreams = Named("gateway.upstreams").Select(n => ReadUpstream(n)).ToList();
             var routes = Named("gateway.routes").Select(n => ReadRoute(n, listeners, upstreams)).ToList();
-            var admin = new AdminSettings(Address("gateway.admin.address"));
+            var admin = new AdminSettings(Address("gateway.admin.address"), String("gateway.admin.token"));
+            if (admin.Token is { Length: < 16 })
+                throw Error("gateway.admin.token", "too short: use at least 16 characters");
+            if (admin.Token is null && !IPAddress.IsLoopback(admin.Address.Address))
+                throw Error("gateway.admin.token", $"required: the admin API listens on {admin.Address}, beyond loopback, and can drain the gateway");
             var drain = new DrainSettings(Duration("gateway.drain.announce"), Duration("gateway.drain.deadline"));
 
             if (listeners.Count == 0)

@@ -59,8 +59,11 @@ public sealed record UpstreamSettings(
     TimeSpan ConnectTimeout,
     TimeSpan ResponseTimeout);
 
-/// <summary>Where the admin API (/ready, /live, /drain) listens.</summary>
-public sealed record AdminSettings(IPEndPoint Address);
+/// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>
+public sealed record AdminSettings(IPEndPoint Address, string? Token = null)
+{
+    public override string ToString() => $"AdminSettings {{ Address = {Address}, Token = {(Token is null ? "none" : "***")} }}";
+}
 
 /// <summary>The drain timeline, both measured from the signal.</summary>
 /// <param name="Announce">How long listeners keep accepting after the signal (load balancers still send).</param>

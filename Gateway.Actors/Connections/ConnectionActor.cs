@@ -65,8 +65,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void OnDeadline()
     {
-        _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight",
-            _port.Id, _port.Remote, _listener, _port.InFlight);
+        _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
+            _port.Id, _port.Remote, _listener, _port.InFlight, _port);
         _port.Abort("drain deadline reached");
         Finish(DrainOutcome.DeadlineExceeded, new DrainCounts(0, 1, 0));
     }

@@ -29,6 +29,9 @@ internal sealed class KestrelConnection : IConnectionPort
     public ListenerHandle Listener { get; }
     public string Id => _context.ConnectionId;
     public string Remote => _context.RemoteEndPoint?.ToString() ?? "?";
+
+    public override string ToString() =>
+        $"{Id} from {Remote}, open {(DateTimeOffset.UtcNow - OpenedAt).TotalSeconds:0.0}s, {InFlight} request(s) in flight{(IsHttp2 ? " (HTTP/2)" : "")}";
     public int InFlight => Volatile.Read(ref _inFlight);
     public Task Closed => _closed.Task;
 
@@ -48,7 +51,15 @@ internal sealed class KestrelConnection : IConnectionPort
 
     public void RequestClose() => _lifetime?.RequestClose();
 
-    public void Abort(string reason) => _context.Abort(new ConnectionAbortedException(reason));
+    public void Abort(string reason)
+    {
+        if (_closed.Task.IsCompleted) return;
+        Listener.ConnectionForced();
+        _context.Abort(new ConnectionAbortedException(reason));
+    }
+
+    /// <summary>When Kestrel accepted this connection (for the age of a forced connection in the log).</summary>
+    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>A request (or HTTP/2 stream) started on this connection.</summary>
     internal void RequestStarted()

@@ -67,6 +67,7 @@ public static class GatewayHostingExtensions
         services.AddSingleton(runtime.State);
         services.AddSingleton<GatewayRequestHandler>();
         services.AddSingleton<GatewayReloader>();
+        services.AddSingleton<DrainController>();
         services.AddHttpForwarder();
         services.AddSingleton<IConnectionListenerFactory, RecordingListenerFactory>();
         services.AddHostedService<DrainCoordinator>();

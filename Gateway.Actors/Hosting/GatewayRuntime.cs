@@ -18,7 +18,8 @@ public sealed class GatewayRuntime
 
     internal GatewayRuntime(GatewaySettings settings, ListenerRegistry listeners, IReadOnlyList<UpstreamHandle> upstreams, GatewayState state)
     {
-        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams));
+        Metrics = new Telemetry.GatewayMetrics(this);
+        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics));
         Listeners = listeners;
         State = state;
     }
@@ -28,6 +29,9 @@ public sealed class GatewayRuntime
     public ListenerRegistry Listeners { get; }
     public IReadOnlyList<UpstreamHandle> Upstreams => Current.Upstreams;
     public GatewayState State { get; }
+
+    /// <summary>The Prometheus metrics of this gateway (GET /metrics).</summary>
+    public Telemetry.GatewayMetrics Metrics { get; }
 
     internal Snapshot Current => Volatile.Read(ref _current);
 

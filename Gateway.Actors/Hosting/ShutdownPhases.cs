@@ -60,7 +60,7 @@ internal static partial class ShutdownPhases
         {
             var started = state.Time.GetTimestamp();
             state.Enter(GatewayPhase.Unbinding);
-            await AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
+            await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
             Log.PhaseEnded(logger, "unbind", state.Time.GetElapsedTime(started).TotalMilliseconds);
             return Done.Instance;
         });
@@ -72,25 +72,12 @@ internal static partial class ShutdownPhases
             var t0 = state.BeginDrain(DrainReason.Shutdown);
             var order = new Drain(t0 + drain.Deadline, state.Reason ?? DrainReason.Shutdown,
                 state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful);
-            var result = await AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
+            var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             state.Finish(result);
             Log.DrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "(tree already stopped)",
                 state.Time.GetElapsedTime(started).TotalMilliseconds, (state.Time.GetUtcNow() - t0).TotalMilliseconds);
             return Done.Instance;
         });
-    }
-
-    /// <summary>Asks <paramref name="actor"/>; a stopped actor (e.g. forced earlier) answers null instead of hanging.</summary>
-    private static async Task<T?> AskOrStopped<T>(IActorRef actor, object message, TimeSpan timeout) where T : class
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        var stopped = actor.WatchAsync(cancel.Token);
-        var answer = actor.Ask<T>(message, timeout);
-        await Task.WhenAny(answer, stopped);
-        // An actor answers and then stops: the two may be seen in either order, so give the answer a moment.
-        if (!answer.IsCompleted)
-            await Task.WhenAny(answer, Task.Delay(TimeSpan.FromMilliseconds(200)));
-        return answer.IsCompletedSuccessfully ? answer.Result : null;
     }
 
     private static partial class Log

@@ -18,6 +18,13 @@ public static class DrainProtocol
         public override string ToString() => $"Announce({Reason})";
     }
 
+    /// <summary>An announced drain was taken back before any listener stopped accepting: serve as before.</summary>
+    public sealed record Resume
+    {
+        public static readonly Resume Instance = new();
+        public override string ToString() => "Resume";
+    }
+
     /// <summary>Stop accepting new connections; live ones keep being served. Answered with <see cref="AcceptingStopped"/>.</summary>
     public sealed record StopAccepting
     {

@@ -59,16 +59,46 @@ public sealed class GatewayState(TimeProvider time)
         }
     }
 
-    public void Enter(GatewayPhase phase)
+    /// <summary>Moves forward to <paramref name="phase"/>; false when the drain was taken back (undrain) meanwhile.</summary>
+    public bool Enter(GatewayPhase phase)
     {
         lock (_gate)
+        {
+            if (_phase == GatewayPhase.Serving) return false;
             if (phase > _phase) _phase = phase;
+            return true;
+        }
     }
 
+    /// <summary>The drain is over; a later run that found the tree already stopped keeps the first result.</summary>
     public void Finish(DrainProtocol.DrainComplete? result)
     {
-        Result = result;
+        if (result is not null) Result = result;
         Enter(GatewayPhase.Drained);
+    }
+
+    /// <summary>Takes back a drain still in its announce window (nothing was unbound yet); false when too late.</summary>
+    public bool TryUndrain()
+    {
+        lock (_gate)
+        {
+            if (_phase != GatewayPhase.Announcing || Reason != DrainReason.Admin) return false;
+            _phase = GatewayPhase.Serving;
+            DrainStartedAt = null;
+            Reason = null;
+            return true;
+        }
+    }
+
+    /// <summary>Starts a drain only from <see cref="GatewayPhase.Serving"/>; false when one is under way.</summary>
+    public bool TryBeginDrain(DrainReason reason)
+    {
+        lock (_gate)
+        {
+            if (_phase != GatewayPhase.Serving) return false;
+            BeginDrain(reason);
+            return true;
+        }
     }
 
     public void Force() => _force.Cancel();

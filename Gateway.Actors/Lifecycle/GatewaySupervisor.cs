@@ -84,7 +84,13 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             _log.Info("Drain announced ({0}): connections are told to go away; listeners keep accepting", a.Reason);
             foreach (var listener in _listeners.Alive) listener.Tell(a);
         });
+        Receive<Resume>(r =>
+        {
+            _log.Info("Drain taken back: serving as before");
+            foreach (var listener in _listeners.Alive) listener.Tell(r);
+        });
         Receive<StopAccepting>(OnStopAccepting);
+        Receive<TreeProtocol.GetTree>(_ => DescribeTo(Sender));
         Receive<AcceptingStopped>(_ => UnbindDone(Sender));
         Receive<Drain>(OnDrain);
         Receive<DrainComplete>(c =>
@@ -145,6 +151,17 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         _upstreamByPort[port] = child;
         _upstreams.Add(child);
         if (_upstreams.Current is { } drain) child.Tell(drain);
+    }
+
+    private void DescribeTo(IActorRef requester)
+    {
+        var upstreams = _upstreamByPort.Select(u => new TreeProtocol.TreeNode(u.Value.Path.Name, "upstream", u.Key.InFlight, [])).ToList();
+        var name = Self.Path.Name;
+        Task.WhenAll(_listeners.Alive.Select(l => l.Ask<TreeProtocol.TreeNode>(TreeProtocol.GetTree.Instance, TimeSpan.FromSeconds(2))))
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? new TreeProtocol.TreeNode(name, "gateway", t.Result.Sum(l => l.InFlight), [.. t.Result, .. upstreams])
+                : new TreeProtocol.TreeNode(name, "gateway", 0, upstreams), TaskScheduler.Default)
+            .PipeTo(requester);
     }
 
     private void OnConnectionAccepted(ConnectionAccepted accepted)

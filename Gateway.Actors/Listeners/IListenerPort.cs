@@ -12,6 +12,9 @@ public interface IListenerPort
     /// <summary>From now on every connection, new or live, goes away after its next response (announce window).</summary>
     void GoAway();
 
+    /// <summary>The announce was taken back: new requests no longer close their connections.</summary>
+    void CancelGoAway();
+
     /// <summary>Stop accepting new connections without closing the socket (a successor may still accept on it).</summary>
     Task StopAcceptingAsync();
 }

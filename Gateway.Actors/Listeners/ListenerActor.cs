@@ -27,6 +27,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
+    private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
     private Announce? _announce;
     private bool _unbinding;
     private bool _unbound;
@@ -43,6 +44,12 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
             _port.GoAway();
             foreach (var child in _drain.Alive) child.Tell(a);
         });
+        Receive<Resume>(_ =>
+        {
+            if (_unbinding || _drain.Draining) return;
+            _announce = null;
+            _port.CancelGoAway();
+        });
         Receive<StopAccepting>(_ =>
         {
             _unbindRequesters.Add(Sender);
@@ -57,9 +64,11 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         });
         Receive<Terminated>(t =>
         {
+            _connections.Remove(t.ActorRef);
             _drain.Terminated(t.ActorRef);
             TryComplete();
         });
+        Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
         Receive<DeadlineReached>(_ =>
         {
             _log.Warning("Listener {0}: {1} connection(s) did not report by the deadline; stopping them", _port.Name, _drain.Alive.Count);
@@ -80,6 +89,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
         Context.Watch(child);
         _drain.Add(child);
+        _connections[child] = opened.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
         if (_announce is not null) child.Tell(_announce);
         if (_drain.Current is { } drain) child.Tell(drain);
@@ -153,6 +163,9 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t => _drain.Terminated(t.ActorRef));
         ReceiveAny(_ => { });
     }
+
+    private TreeProtocol.TreeNode Describe() => new(Self.Path.Name, "listener", _connections.Values.Sum(c => c.InFlight),
+        _connections.Select(c => new TreeProtocol.TreeNode(c.Key.Path.Name, "connection", c.Value.InFlight, [])).ToList());
 
     private static string ChildName(string connectionId)
     {

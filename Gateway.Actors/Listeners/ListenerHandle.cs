@@ -19,6 +19,7 @@ public sealed class ListenerHandle : IListenerPort
     private long _active;
     private long _inFlight;
     private long _accepted;
+    private long _forced;
 
     internal ListenerHandle(string name, Socket socket)
     {
@@ -42,11 +43,18 @@ public sealed class ListenerHandle : IListenerPort
     public bool GoingAway => Volatile.Read(ref _goingAway) == 1;
 
     public void GoAway() => Volatile.Write(ref _goingAway, 1);
+
+    public void CancelGoAway() => Volatile.Write(ref _goingAway, 0);
     public long OpenConnections => Interlocked.Read(ref _open);
     public long ActiveConnections => Interlocked.Read(ref _active);
     public long IdleConnections => Math.Max(0, OpenConnections - ActiveConnections);
     public long InFlightRequests => Interlocked.Read(ref _inFlight);
     public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    /// <summary>Connections this listener's drain had to force (aborted at the deadline).</summary>
+    public long ForcedConnections => Interlocked.Read(ref _forced);
+
+    internal void ConnectionForced() => Interlocked.Increment(ref _forced);
 
     /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
     internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;

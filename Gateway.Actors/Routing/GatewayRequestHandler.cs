@@ -31,18 +31,19 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         context.Response.Headers[GenerationHeader] = _generation;
         try
         {
-            var route = runtime.Current.Routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
+            var routes = runtime.Current.Routes;
+            var route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
             if (route is null)
             {
                 await WriteAsync(context, StatusCodes.Status404NotFound, "404 Not Found: no route matches this path\n");
+                routes.NoRoute[3].Inc();
                 return;
             }
             if (route.Settings.DirectResponse is { } direct)
-            {
                 await WriteAsync(context, direct.Status, direct.Body);
-                return;
-            }
-            await ForwardAsync(context, route);
+            else
+                await ForwardAsync(context, route);
+            route.Count(context.Response.StatusCode);
         }
         finally
         {
@@ -68,6 +69,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
 
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         Log.ForwardFailed(logger, route.Settings.Name, upstream.Name, endpoint, error, exception?.Message);
+        runtime.Metrics.UpstreamError(upstream.Name, error.ToString());
         if (context.Response.HasStarted) return;
 
         var (status, reason) = error switch

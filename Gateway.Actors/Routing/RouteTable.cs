@@ -3,8 +3,12 @@ using Gateway.Upstreams;
 
 namespace Gateway.Routing;
 
-/// <summary>A route ready for the hot path: its settings and, for a forwarding route, its upstream.</summary>
-internal sealed record CompiledRoute(RouteSettings Settings, UpstreamHandle? Upstream);
+/// <summary>A route ready for the hot path: its settings, its upstream (when it forwards), its response counters.</summary>
+internal sealed record CompiledRoute(RouteSettings Settings, UpstreamHandle? Upstream, Prometheus.Counter.Child[] Responses)
+{
+    /// <summary>Counts one answered request by status class (1xx … 5xx).</summary>
+    public void Count(int status) => Responses[Math.Clamp(status / 100, 1, 5) - 1].Inc();
+}
 
 /// <summary>
 /// The routes of every listener, longest path prefix first. A prefix matches whole path segments:
@@ -14,18 +18,22 @@ internal sealed class RouteTable
 {
     private readonly Dictionary<string, CompiledRoute[]> _byListener;
 
-    public RouteTable(IEnumerable<RouteSettings> routes, IEnumerable<UpstreamHandle> upstreamHandles)
+    public RouteTable(IEnumerable<RouteSettings> routes, IEnumerable<UpstreamHandle> upstreamHandles, Telemetry.GatewayMetrics metrics)
     {
         var upstreams = upstreamHandles.ToDictionary(u => u.Name);
+        NoRoute = metrics.ForRoute("(none)");
         _byListener = routes
             .GroupBy(r => r.Listener)
             .ToDictionary(
                 g => g.Key,
                 g => g.OrderByDescending(r => r.PathPrefix.TrimEnd('/').Length)
                       .ThenByDescending(r => r.Host is not null)
-                      .Select(r => new CompiledRoute(r, r.Upstream is null ? null : upstreams[r.Upstream]))
+                      .Select(r => new CompiledRoute(r, r.Upstream is null ? null : upstreams[r.Upstream], metrics.ForRoute(r.Name)))
                       .ToArray());
     }
+
+    /// <summary>Counters for requests no route matched.</summary>
+    public Prometheus.Counter.Child[] NoRoute { get; }
 
     public CompiledRoute? Match(string listener, string host, string path)
     {

@@ -1,19 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
 using Gateway.Hosting;
 using Gateway.Lifecycle;
 
 namespace Gateway.Host.Admin;
 
-/// <summary>The admin API on the admin listener: readiness, liveness and the drain's progress.</summary>
+/// <summary>
+/// The admin API on the admin listener. Reads are GET; everything that changes state is POST. When
+/// <c>gateway.admin.token</c> is set, every request must carry <c>Authorization: Bearer &lt;token&gt;</c>.
+/// </summary>
 internal static class AdminEndpoints
 {
     public static WebApplication MapAdmin(this WebApplication app, GatewayRuntime runtime)
     {
+        app.Use((context, next) => Authorized(context, runtime) ? next(context) : Unauthorized(context));
+
+        app.MapGet("/", () => Results.Content(AdminPage.Html, "text/html; charset=utf-8"));
         app.MapGet("/ready", () => runtime.State.Ready
             ? Results.Text("ready\n")
             : Results.Text($"draining ({runtime.State.Phase})\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/live", () => Results.Text("live\n"));
         app.MapGet("/drain", () => Results.Json(DrainReport.Of(runtime)));
+        app.MapPost("/drain", (string? listener, DrainController drains) =>
+        {
+            var result = listener is null ? drains.DrainAll() : drains.DrainListener(listener);
+            var status = result switch
+            {
+                DrainRequestResult.Started => StatusCodes.Status202Accepted,
+                DrainRequestResult.UnknownListener => StatusCodes.Status404NotFound,
+                _ => StatusCodes.Status409Conflict,
+            };
+            return Results.Json(new { result = result.ToString(), listener, report = DrainReport.Of(runtime) }, statusCode: status);
+        });
+        app.MapPost("/undrain", (DrainController drains) => drains.Undrain()
+            ? Results.Json(new { result = "Serving", report = DrainReport.Of(runtime) })
+            : Results.Json(new { result = "TooLate", reason = "only an admin drain still in its announce window can be taken back" },
+                statusCode: StatusCodes.Status409Conflict));
+        app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
+        app.MapGet("/tree", async () =>
+        {
+            var tree = await runtime.Supervisor.Ask<TreeProtocol.TreeNode>(TreeProtocol.GetTree.Instance, TimeSpan.FromSeconds(3));
+            return Results.Json(tree);
+        });
+        app.MapGet("/metrics", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await runtime.Metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+        });
         return app;
+    }
+
+    private static bool Authorized(HttpContext context, GatewayRuntime runtime)
+    {
+        if (runtime.Settings.Admin.Token is not { } token) return true;
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        // A browser opening the live page cannot send a header: GET requests may carry ?token= instead.
+        var presented = header.StartsWith(scheme, StringComparison.Ordinal) ? header[scheme.Length..]
+            : HttpMethods.IsGet(context.Request.Method) ? context.Request.Query["token"].ToString()
+            : "";
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(token));
+    }
+
+    private static Task Unauthorized(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return context.Response.WriteAsync("401 Unauthorized: send Authorization: Bearer <gateway.admin.token>\n");
     }
 }
 
@@ -47,11 +101,38 @@ internal sealed record DrainReport(
             left,
             state.Result?.Outcome.ToString(),
             runtime.Listeners.All.Select(l => new ListenerReport(
-                l.Name, l.Address.ToString(), l.Accepting, l.OpenConnections, l.IdleConnections, l.ActiveConnections,
-                l.InFlightRequests, l.AcceptedConnections)).ToList());
+                l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
+                l.ActiveConnections, l.InFlightRequests, l.AcceptedConnections, l.ForcedConnections)).ToList());
     }
 }
 
 /// <summary>One listener in GET /drain.</summary>
 internal sealed record ListenerReport(
-    string Name, string Address, bool Accepting, long Open, long Idle, long Active, long InFlight, long Accepted);
+    string Name, string Address, int Generation, bool Accepting, long Open, long Idle, long Active, long InFlight,
+    long Accepted, long Forced);
+
+/// <summary>GET /config: the effective configuration, secrets masked.</summary>
+internal static class ConfigReport
+{
+    public static object Of(GatewayRuntime runtime)
+    {
+        var s = runtime.Settings;
+        return new
+        {
+            source = s.Source,
+            generation = runtime.Generation,
+            listeners = s.Listeners.Select(l => new { l.Name, address = runtime.Listeners.All.FirstOrDefault(h => h.Name == l.Name)?.Address.ToString() ?? l.Address.ToString() }),
+            routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse }),
+            upstreams = s.Upstreams.Select(u => new
+            {
+                u.Name,
+                endpoints = u.Endpoints.Select(e => e.ToString()),
+                connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
+                responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
+            }),
+            admin = new { address = runtime.Listeners.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
+            drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },
+            hotRestart = new { socket = s.HotRestart.SocketPath },
+        };
+    }
+}

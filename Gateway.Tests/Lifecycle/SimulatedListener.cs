@@ -22,6 +22,12 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
         GoingAway = true;
     }
 
+    public void CancelGoAway()
+    {
+        journal.Record($"listener {Name} go-away-cancelled");
+        GoingAway = false;
+    }
+
     public Task StopAcceptingAsync()
     {
         Interlocked.Increment(ref _stopCalls);

@@ -1,0 +1,96 @@
+using Akka.Actor;
+using Gateway.Lifecycle;
+using Microsoft.Extensions.Logging;
+using static Gateway.Lifecycle.DrainProtocol;
+
+namespace Gateway.Hosting;
+
+/// <summary>What an operator's drain request came to.</summary>
+public enum DrainRequestResult
+{
+    /// <summary>The drain began.</summary>
+    Started,
+    /// <summary>A drain (or shutdown) is already under way; nothing changed.</summary>
+    AlreadyDraining,
+    /// <summary>No listener has that name.</summary>
+    UnknownListener,
+}
+
+/// <summary>
+/// Drains without exiting, for operators (the admin API): the same timeline as a shutdown — announce, stop
+/// accepting, finish in-flight work, force at the deadline — but the process stays up, answering /ready with 503.
+/// Within the announce window the drain can be taken back.
+/// </summary>
+public sealed partial class DrainController(GatewayRuntime runtime, ILogger<DrainController> logger)
+{
+    private CancellationTokenSource _undrain = new();
+
+    /// <summary>Drains the whole gateway; the process stays up.</summary>
+    public DrainRequestResult DrainAll()
+    {
+        var state = runtime.State;
+        if (!state.TryBeginDrain(DrainReason.Admin)) return DrainRequestResult.AlreadyDraining;
+        _undrain = new CancellationTokenSource();
+        Log.AdminDrain(logger, "all listeners");
+        _ = Task.Run(() => RunAsync(_undrain.Token));
+        return DrainRequestResult.Started;
+    }
+
+    /// <summary>Drains one listener: it stops accepting and its connections finish; the others go on serving.</summary>
+    public DrainRequestResult DrainListener(string name)
+    {
+        var listener = runtime.Listeners.All.FirstOrDefault(l => l.Name == name);
+        if (listener is null) return DrainRequestResult.UnknownListener;
+        if (!listener.Accepting) return DrainRequestResult.AlreadyDraining;
+        Log.AdminDrain(logger, $"listener {name}");
+        var deadline = runtime.State.Time.GetUtcNow() + runtime.Settings.Drain.Deadline;
+        runtime.Supervisor.Tell(new Lifecycle.GatewaySupervisor.RetireListener(name, new Drain(deadline, DrainReason.Admin)));
+        return DrainRequestResult.Started;
+    }
+
+    /// <summary>Takes back a whole-gateway drain still in its announce window; false when it is too late.</summary>
+    public bool Undrain()
+    {
+        if (!runtime.State.TryUndrain()) return false;
+        _undrain.Cancel();
+        runtime.Supervisor.Tell(Resume.Instance);
+        Log.Undrained(logger);
+        return true;
+    }
+
+    private async Task RunAsync(CancellationToken undrain)
+    {
+        var state = runtime.State;
+        var drain = runtime.Settings.Drain;
+        var t0 = state.DrainStartedAt ?? state.Time.GetUtcNow();
+        runtime.Supervisor.Tell(new Announce(DrainReason.Admin));
+        try
+        {
+            var wait = t0 + drain.Announce - state.Time.GetUtcNow();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, state.Time, undrain);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (!state.Enter(GatewayPhase.Unbinding)) return;
+        await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, TimeSpan.FromSeconds(10));
+        state.Enter(GatewayPhase.Draining);
+        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(t0 + drain.Deadline, DrainReason.Admin),
+            drain.Deadline + TimeSpan.FromSeconds(5));
+        state.Finish(result);
+        Log.AdminDrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "");
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.AdminDrain, Level = LogLevel.Information, Message = "Admin drain of {What} started (the process stays up)")]
+        public static partial void AdminDrain(ILogger logger, string what);
+
+        [LoggerMessage(EventId = EventIds.AdminUndrain, Level = LogLevel.Information, Message = "Admin drain taken back in the announce window: serving as before")]
+        public static partial void Undrained(ILogger logger);
+
+        [LoggerMessage(EventId = EventIds.AdminDrainFinished, Level = LogLevel.Information, Message = "Admin drain finished: {Outcome} ({Counts})")]
+        public static partial void AdminDrainFinished(ILogger logger, string outcome, string counts);
+    }
+}
