@@ -27,7 +27,9 @@ public sealed class GatewayApplication
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        if (logging is null)
+        if (logging is null && settings.JsonLogs)
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
+        else if (logging is null)
             builder.Logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;

@@ -30,6 +30,7 @@ internal static class ConfigSchema
         ["admin"] = Leafs("address", "token"),
         ["drain"] = Leafs("announce", "deadline"),
         ["hot-restart"] = Leafs("socket"),
+        ["log"] = Leafs("format"),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>

@@ -99,8 +99,12 @@ public static class GatewayConfigLoader
             var socket = String("gateway.hot-restart.socket");
             if (socket is not null && Encoding.UTF8.GetByteCount(Path.GetFullPath(socket)) > 107)
                 throw Error("gateway.hot-restart.socket", "the path is longer than a Unix socket path may be (107 bytes)");
+            var format = String("gateway.log.format") ?? "text";
+            if (format is not ("text" or "json"))
+                throw Error("gateway.log.format", $"\"{format}\" is not a log format: write text or json");
             return new GatewaySettings(source, listeners, routes, upstreams, admin, drain, config) with
             {
+                JsonLogs = format == "json",
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }

@@ -14,6 +14,9 @@ public sealed record GatewaySettings(
     DrainSettings Drain,
     Config Hocon)
 {
+    /// <summary>Console log lines as plain text (default) or one JSON object per line.</summary>
+    public bool JsonLogs { get; init; }
+
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 }
