@@ -40,8 +40,9 @@ internal static class AdminEndpoints
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
         app.MapGet("/tree", async () =>
         {
-            var tree = await runtime.Supervisor.Ask<TreeProtocol.TreeNode>(TreeProtocol.GetTree.Instance, TimeSpan.FromSeconds(3));
-            return Results.Json(tree);
+            // After a drain the tree has stopped (bottom-up); say so rather than time out.
+            var tree = await TreeAsk.AskOrStopped<TreeProtocol.TreeNode>(runtime.Supervisor, TreeProtocol.GetTree.Instance, TimeSpan.FromSeconds(3));
+            return Results.Json(tree ?? new TreeProtocol.TreeNode("gateway", "stopped", 0, []));
         });
         app.MapGet("/metrics", async (HttpContext context) =>
         {
@@ -89,7 +90,7 @@ internal sealed record DrainReport(
         var state = runtime.State;
         var started = state.DrainStartedAt;
         var deadline = started + runtime.Settings.Drain.Deadline;
-        var left = deadline is { } d ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
+        var left = deadline is { } d && state.Phase != GatewayPhase.Drained ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
         return new DrainReport(
             state.Phase == GatewayPhase.Serving ? "serving" : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
             runtime.Generation,
