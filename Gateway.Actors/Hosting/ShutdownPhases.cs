@@ -74,6 +74,8 @@ internal static partial class ShutdownPhases
                 state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful);
             var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             state.Finish(result);
+            foreach (var listener in runtime.Listeners.All)
+                Log.ListenerSummary(logger, listener.Name, listener.AcceptedConnections, listener.ForcedConnections, listener.OpenConnections);
             Log.DrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "(tree already stopped)",
                 state.Time.GetElapsedTime(started).TotalMilliseconds, (state.Time.GetUtcNow() - t0).TotalMilliseconds);
             return Done.Instance;
@@ -89,6 +91,10 @@ internal static partial class ShutdownPhases
         [LoggerMessage(EventId = EventIds.PhaseEnded, Level = LogLevel.Information,
             Message = "Drain phase {Phase} done in {Milliseconds:0}ms: listeners accept no new connections")]
         public static partial void PhaseEnded(ILogger logger, string phase, double milliseconds);
+
+        [LoggerMessage(EventId = EventIds.ListenerSummary, Level = LogLevel.Information,
+            Message = "Listener {Listener} drain summary: {Accepted} connection(s) accepted in its life, {Forced} forced, {Open} still open")]
+        public static partial void ListenerSummary(ILogger logger, string listener, long accepted, long forced, long open);
 
         [LoggerMessage(EventId = EventIds.DrainFinished, Level = LogLevel.Information,
             Message = "Drain finished: {Outcome} ({Counts}) after {PhaseMilliseconds:0}ms of draining, {TotalMilliseconds:0}ms after the signal")]

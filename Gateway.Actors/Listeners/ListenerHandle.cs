@@ -20,6 +20,7 @@ public sealed class ListenerHandle : IListenerPort
     private long _inFlight;
     private long _accepted;
     private long _forced;
+    private long _streams;
 
     internal ListenerHandle(string name, Socket socket)
     {
@@ -50,6 +51,13 @@ public sealed class ListenerHandle : IListenerPort
     public long IdleConnections => Math.Max(0, OpenConnections - ActiveConnections);
     public long InFlightRequests => Interlocked.Read(ref _inFlight);
     public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    /// <summary>Long-lived streams in flight (WebSocket upgrades, server-sent events).</summary>
+    public long Streams => Interlocked.Read(ref _streams);
+
+    internal void StreamStarted() => Interlocked.Increment(ref _streams);
+
+    internal void StreamEnded() => Interlocked.Decrement(ref _streams);
 
     /// <summary>Connections this listener's drain had to force (aborted at the deadline).</summary>
     public long ForcedConnections => Interlocked.Read(ref _forced);

@@ -42,7 +42,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             if (route.Settings.DirectResponse is { } direct)
                 await WriteAsync(context, direct.Status, direct.Body);
             else
-                await ForwardAsync(context, route);
+                await ForwardAsync(context, route, connection);
             route.Count(context.Response.StatusCode);
         }
         finally
@@ -51,11 +51,13 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, CompiledRoute route)
+    private async Task ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
     {
         var upstream = route.Upstream!;
         var endpoint = upstream.NextEndpoint();
+        var stream = IsStream(context.Request);
         upstream.Enter();
+        if (stream) connection.Listener.StreamStarted();
         ForwarderError error;
         try
         {
@@ -64,6 +66,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         finally
         {
             upstream.Leave();
+            if (stream) connection.Listener.StreamEnded();
         }
         if (error == ForwarderError.None) return;
 
@@ -85,6 +88,11 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         };
         await WriteAsync(context, status, reason + "\n");
     }
+
+    /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>
+    private static bool IsStream(HttpRequest request) =>
+        request.Headers.Upgrade.Count > 0
+        || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {

@@ -24,6 +24,7 @@ public sealed class GatewayMetrics
         _upstreamErrors = factory.CreateCounter("gateway_upstream_errors_total", "Forwarding failures, by upstream and error.", "upstream", "error");
         var connections = factory.CreateGauge("gateway_connections", "Open downstream connections by listener and state.", "listener", "state");
         var inFlight = factory.CreateGauge("gateway_requests_in_flight", "Requests in flight by listener.", "listener");
+        var streams = factory.CreateGauge("gateway_streams", "Long-lived streams in flight (WebSocket, SSE) by listener.", "listener");
         var forced = factory.CreateGauge("gateway_connections_forced", "Connections forced at a drain deadline, by listener (since start).", "listener");
         var accepted = factory.CreateGauge("gateway_connections_accepted", "Connections accepted by listener (since start).", "listener");
         var accepting = factory.CreateGauge("gateway_listener_accepting", "1 while the listener accepts new connections.", "listener");
@@ -42,6 +43,7 @@ public sealed class GatewayMetrics
                 connections.WithLabels(listener.Name, "active").Set(listener.ActiveConnections);
                 inFlight.WithLabels(listener.Name).Set(listener.InFlightRequests);
                 forced.WithLabels(listener.Name).Set(listener.ForcedConnections);
+                streams.WithLabels(listener.Name).Set(listener.Streams);
                 accepted.WithLabels(listener.Name).Set(listener.AcceptedConnections);
                 accepting.WithLabels(listener.Name).Set(listener.Accepting ? 1 : 0);
             }

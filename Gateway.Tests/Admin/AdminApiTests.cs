@@ -165,4 +165,23 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Contains(children, c => c.GetProperty("name").GetString() == "upstream-app" && c.GetProperty("inFlight").GetInt32() == 1);
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
     }
+
+    [Fact]
+    public async Task Drain_report_and_metrics_count_open_streams_apart()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(Config());
+        using var admin = AdminClient(gateway);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.Listener(), "/sse"));
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var sse = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+
+        var listener = (await Json(admin, "/drain")).GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "public");
+        Assert.Equal(1, listener.GetProperty("streams").GetInt64());
+        Assert.Contains("gateway_streams{listener=\"public\"} 1", await admin.GetStringAsync("/metrics"));
+
+        _upstream.SecondEvent.SetResult();
+        await (await sse.Content.ReadAsStreamAsync()).CopyToAsync(Stream.Null);
+        await Eventually(async () => (await admin.GetStringAsync("/metrics")).Contains("gateway_streams{listener=\"public\"} 0"));
+    }
 }
