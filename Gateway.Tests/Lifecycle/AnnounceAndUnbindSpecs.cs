@@ -1,6 +1,7 @@
 using Gateway.Lifecycle;
 using Xunit;
 using Xunit.Abstractions;
+using Gateway.Tests.Simulation;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Lifecycle;

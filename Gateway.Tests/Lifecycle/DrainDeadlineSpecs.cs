@@ -2,6 +2,7 @@ using Akka.Actor;
 using Gateway.Lifecycle;
 using Xunit;
 using Xunit.Abstractions;
+using Gateway.Tests.Simulation;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Lifecycle;

@@ -4,6 +4,7 @@ using Gateway.Lifecycle;
 using Gateway.Listeners;
 using Gateway.Upstreams;
 using Xunit.Abstractions;
+using Gateway.Tests.Simulation;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Lifecycle;

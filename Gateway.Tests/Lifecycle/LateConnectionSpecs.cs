@@ -1,5 +1,6 @@
 using Xunit;
 using Xunit.Abstractions;
+using Gateway.Tests.Simulation;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Lifecycle;

@@ -1,6 +1,7 @@
 using Gateway.Lifecycle;
 using Xunit;
 using Xunit.Abstractions;
+using Gateway.Tests.Simulation;
 
 namespace Gateway.Tests.Lifecycle;
 

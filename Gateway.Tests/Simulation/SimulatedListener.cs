@@ -1,6 +1,6 @@
 using Gateway.Listeners;
 
-namespace Gateway.Tests.Lifecycle;
+namespace Gateway.Tests.Simulation;
 
 /// <summary>
 /// A listening socket without sockets. <see cref="StopAcceptingAsync"/> completes at once unless the test holds it
