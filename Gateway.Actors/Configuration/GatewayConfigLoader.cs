@@ -172,9 +172,11 @@ public static class GatewayConfigLoader
             var text = value.IsString() ? value.GetString() : null;
             if (string.IsNullOrWhiteSpace(text))
                 throw Error(key, "an endpoint must be a string such as \"127.0.0.1:9001\" or \"http://host:port\"");
-            var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
-            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp
-                || uri.IsDefaultPort && !text.Contains("://", StringComparison.Ordinal))
+            var hasScheme = text.Contains("://", StringComparison.Ordinal);
+            // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
+            var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
+            if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
+                || uri.Scheme != Uri.UriSchemeHttp)
                 throw Error(key, $"\"{text}\" is not an endpoint: write host:port or http://host:port");
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }

@@ -48,6 +48,17 @@ public sealed partial class DeployFilesTests
         Assert.Contains("path: /ready", manifest);
     }
 
+    [Fact]
+    public void The_Kubernetes_gateway_conf_is_a_valid_configuration()
+    {
+        var manifest = File.ReadAllLines(Path.Combine(Repo(), "deploy", "kubernetes", "gateway.yaml"));
+        var start = Array.FindIndex(manifest, l => l.Contains("gateway.conf: |"));
+        var body = manifest.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.Length == 0);
+        var settings = Gateway.Configuration.GatewayConfigLoader.Parse(string.Join('\n', body), "gateway.yaml");
+        Assert.Equal("public", settings.Listeners.Single().Name);
+        Assert.NotNull(settings.Admin.Token);
+    }
+
     private static int Seconds(Regex pattern, string text) => int.Parse(pattern.Match(text) is { Success: true } m
         ? m.Groups[1].Value
         : throw new Xunit.Sdk.XunitException($"/{pattern}/ not found"));
