@@ -73,6 +73,11 @@ public static class GatewayConfigLoader
 
         public GatewaySettings Read()
         {
+            foreach (var key in config.Root.GetObject().Items.Keys)
+                if (key is not ("gateway" or "akka"))
+                    throw Error(key, ConfigSchema.Nearest(key, ["gateway", "akka"]) is { } nearest
+                        ? $"unknown key; did you mean `{nearest}`?"
+                        : "unknown key: the file holds `gateway { … }` and, optionally, `akka { … }`");
             var root = config.GetValue("gateway");
             if (root is null || !root.IsObject())
                 throw Error("gateway", "missing: the file must have a `gateway { … }` section");
@@ -155,7 +160,7 @@ public static class GatewayConfigLoader
             var value = config.GetValue($"{key}.endpoints");
             if (value is null || value.IsEmpty)
                 throw Error($"{key}.endpoints", "missing: list at least one endpoint, e.g. [\"127.0.0.1:9001\"]");
-            if (!value.IsArray())
+            if (value.IsString() || value.IsObject())
                 throw Error($"{key}.endpoints", "must be a list, e.g. [\"127.0.0.1:9001\"]");
             var endpoints = value.GetArray().Select(v => Endpoint($"{key}.endpoints", v)).ToList();
             if (endpoints.Count == 0)
@@ -234,6 +239,8 @@ public static class GatewayConfigLoader
             if (!config.HasPath(key))
                 return fallback ?? throw Error(key, "missing");
             var text = String(key);
+            if (text is not null && text.TrimStart().StartsWith('-'))
+                throw Error(key, $"{text} is negative");
             TimeSpan value;
             try
             {
