@@ -9,7 +9,18 @@ public sealed class GatewayConfigException : Exception
         File = file;
         Key = key;
         Problem = problem;
+        Problems = [this];
     }
+
+    /// <summary>Several problems found in one file: the first one speaks for all in <see cref="Exception.Message"/>.</summary>
+    public GatewayConfigException(IReadOnlyList<GatewayConfigException> problems)
+        : this(problems[0].File, problems[0].Key, problems[0].Problem, problems[0].InnerException)
+    {
+        Problems = problems.SelectMany(p => p.Problems).ToList();
+    }
+
+    /// <summary>Every problem found, each naming its own key (one when the first stopped the reading).</summary>
+    public IReadOnlyList<GatewayConfigException> Problems { get; }
 
     /// <summary>The file that holds the bad value (or the embedded default's name).</summary>
     public string File { get; }

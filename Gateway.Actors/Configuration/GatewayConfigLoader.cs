@@ -71,59 +71,98 @@ public static class GatewayConfigLoader
     {
         private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
 
+        private readonly List<GatewayConfigException> _problems = [];
+
+        /// <summary>Runs one independent check; a problem is kept and reading goes on, so all are reported at once.</summary>
+        private T? Check<T>(Func<T> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (GatewayConfigException e)
+            {
+                _problems.Add(e);
+                return default;
+            }
+        }
+
+        private void Check(Action check) => Check(() => { check(); return 0; });
+
         public GatewaySettings Read()
         {
             foreach (var key in config.Root.GetObject().Items.Keys)
                 if (key is not ("gateway" or "akka"))
-                    throw Error(key, ConfigSchema.Nearest(key, ["gateway", "akka"]) is { } nearest
+                    _problems.Add(Error(key, ConfigSchema.Nearest(key, ["gateway", "akka"]) is { } nearest
                         ? $"unknown key; did you mean `{nearest}`?"
-                        : "unknown key: the file holds `gateway { … }` and, optionally, `akka { … }`");
+                        : "unknown key: the file holds `gateway { … }` and, optionally, `akka { … }`"));
             var root = config.GetValue("gateway");
             if (root is null || !root.IsObject())
                 throw Error("gateway", "missing: the file must have a `gateway { … }` section");
-            CheckKeys("gateway", root.GetObject(), ConfigSchema.Gateway);
+            foreach (var (key, value) in root.GetObject().Items)
+                Check(() => CheckKeys("gateway", new Dictionary<string, HoconValue> { [key] = value }, ConfigSchema.Gateway));
 
-            var listeners = Named("gateway.listeners").Select(n => ReadListener(n)).ToList();
-            var upstreams = Named("gateway.upstreams").Select(n => ReadUpstream(n)).ToList();
-            var routes = Named("gateway.routes").Select(n => ReadRoute(n, listeners, upstreams)).ToList();
-            var admin = new AdminSettings(Address("gateway.admin.address"), String("gateway.admin.token"));
-            if (admin.Token is { Length: < 16 })
-                throw Error("gateway.admin.token", "too short: use at least 16 characters");
-            if (admin.Token is null && !IPAddress.IsLoopback(admin.Address.Address))
-                throw Error("gateway.admin.token", $"required: the admin API listens on {admin.Address}, beyond loopback, and can drain the gateway");
-            var drain = new DrainSettings(Duration("gateway.drain.announce"), Duration("gateway.drain.deadline"));
+            var listenerNames = Named("gateway.listeners").ToList();
+            var upstreamNames = Named("gateway.upstreams").ToList();
+            var listeners = listenerNames.Select(n => Check(() => ReadListener(n))).OfType<ListenerSettings>().ToList();
+            var upstreams = upstreamNames.Select(n => Check(() => ReadUpstream(n))).OfType<UpstreamSettings>().ToList();
+            var routes = Named("gateway.routes").Select(n => Check(() => ReadRoute(n, listenerNames, upstreamNames))).OfType<RouteSettings>().ToList();
+            var admin = Check(() => new AdminSettings(Address("gateway.admin.address"), String("gateway.admin.token")));
+            Check(() =>
+            {
+                if (admin?.Token is { Length: < 16 })
+                    throw Error("gateway.admin.token", "too short: use at least 16 characters");
+                if (admin is { Token: null } && !IPAddress.IsLoopback(admin.Address.Address))
+                    throw Error("gateway.admin.token", $"required: the admin API listens on {admin.Address}, beyond loopback, and can drain the gateway");
+            });
+            var announce = Check(() => (TimeSpan?)Duration("gateway.drain.announce"));
+            var deadline = Check(() => (TimeSpan?)Duration("gateway.drain.deadline"));
+            Check(() =>
+            {
+                if (listenerNames.Count == 0)
+                    throw Error("gateway.listeners", "no listener is configured; add e.g. listeners.public { address = \"127.0.0.1:8080\" }");
+            });
+            Check(() =>
+            {
+                if (deadline <= TimeSpan.Zero)
+                    throw Error("gateway.drain.deadline", "must be greater than 0s");
+                if (announce > deadline)
+                    throw Error("gateway.drain.announce", $"announce ({announce?.TotalSeconds}s) is longer than the deadline ({deadline?.TotalSeconds}s)");
+            });
+            if (admin is not null) Check(() => CheckDistinctAddresses(listeners, admin));
 
-            if (listeners.Count == 0)
-                throw Error("gateway.listeners", "no listener is configured; add e.g. listeners.public { address = \"127.0.0.1:8080\" }");
-            if (drain.Deadline <= TimeSpan.Zero)
-                throw Error("gateway.drain.deadline", "must be greater than 0s");
-            if (drain.Announce > drain.Deadline)
-                throw Error("gateway.drain.announce", $"announce ({drain.Announce.TotalSeconds}s) is longer than the deadline ({drain.Deadline.TotalSeconds}s)");
-            CheckDistinctAddresses(listeners, admin);
+            var socket = Check(() => String("gateway.hot-restart.socket"));
+            Check(() =>
+            {
+                if (socket is not null && Encoding.UTF8.GetByteCount(Path.GetFullPath(socket)) > 107)
+                    throw Error("gateway.hot-restart.socket", "the path is longer than a Unix socket path may be (107 bytes)");
+            });
+            var format = Check(() => String("gateway.log.format")) ?? "text";
+            Check(() =>
+            {
+                if (format is not ("text" or "json"))
+                    throw Error("gateway.log.format", $"\"{format}\" is not a log format: write text or json");
+            });
 
-            var socket = String("gateway.hot-restart.socket");
-            if (socket is not null && Encoding.UTF8.GetByteCount(Path.GetFullPath(socket)) > 107)
-                throw Error("gateway.hot-restart.socket", "the path is longer than a Unix socket path may be (107 bytes)");
-            var format = String("gateway.log.format") ?? "text";
-            if (format is not ("text" or "json"))
-                throw Error("gateway.log.format", $"\"{format}\" is not a log format: write text or json");
-            return new GatewaySettings(source, listeners, routes, upstreams, admin, drain, config) with
+            if (_problems.Count > 0)
+                throw new GatewayConfigException(_problems);
+            return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value), config) with
             {
                 JsonLogs = format == "json",
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }
 
-        private void CheckKeys(string path, HoconObject obj, ConfigSchema.Node schema)
+        private void CheckKeys(string path, IDictionary<string, HoconValue> items, ConfigSchema.Node schema)
         {
-            foreach (var (key, value) in obj.Items)
+            foreach (var (key, value) in items)
             {
                 var full = $"{path}.{key}";
                 if (schema.Named is { } named)
                 {
                     if (!value.IsObject())
                         throw Error(full, "must be an object `{ … }`");
-                    CheckKeys(full, value.GetObject(), named);
+                    CheckKeys(full, value.GetObject().Items, named);
                     continue;
                 }
                 if (!schema.Keys.TryGetValue(key, out var child))
@@ -137,7 +176,7 @@ public static class GatewayConfigLoader
                 {
                     if (!value.IsObject())
                         throw Error(full, "must be an object `{ … }`");
-                    CheckKeys(full, value.GetObject(), child);
+                    CheckKeys(full, value.GetObject().Items, child);
                 }
             }
         }
@@ -186,13 +225,13 @@ public static class GatewayConfigLoader
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 
-        private RouteSettings ReadRoute(string name, List<ListenerSettings> listeners, List<UpstreamSettings> upstreams)
+        private RouteSettings ReadRoute(string name, List<string> listeners, List<string> upstreams)
         {
             var key = $"gateway.routes.{name}";
             var listener = String($"{key}.listener")
                 ?? throw Error($"{key}.listener", "missing: name the listener this route serves");
-            if (listeners.All(l => l.Name != listener))
-                throw Error($"{key}.listener", $"unknown listener \"{listener}\" (known: {string.Join(", ", listeners.Select(l => l.Name))})");
+            if (!listeners.Contains(listener))
+                throw Error($"{key}.listener", $"unknown listener \"{listener}\" (known: {string.Join(", ", listeners)})");
 
             var prefix = String($"{key}.path-prefix") ?? "/";
             if (!prefix.StartsWith('/'))
@@ -203,10 +242,10 @@ public static class GatewayConfigLoader
             var direct = config.HasPath($"{key}.direct-response") ? ReadDirect($"{key}.direct-response") : null;
             if (upstream is null == direct is null)
                 throw Error(key, "a route needs exactly one of `upstream` or `direct-response`");
-            if (upstream is not null && upstreams.All(u => u.Name != upstream))
+            if (upstream is not null && !upstreams.Contains(upstream))
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
-                    : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams.Select(u => u.Name))})");
+                    : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
             return new RouteSettings(name, listener, prefix, host, upstream, direct);
         }
 
