@@ -11,13 +11,20 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var options = CommandLine.Parse(args, Console.Error);
-        if (options is null) return ExitCodes.Usage;
-        if (options.Help)
+        var parsed = GatewayCommandLine.Build(RunAsync).Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            Console.Out.Write(CommandLine.Usage);
-            return ExitCodes.Ok;
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"gateway: {error.Message} (try --help)");
+            return ExitCodes.Usage;
         }
+        // The gateway handles SIGTERM/SIGINT itself (a drain may take its whole deadline): the parser must not.
+        return await parsed.InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>Runs the gateway until it has drained.</summary>
+    private static async Task<int> RunAsync(string? configPath, bool hotRestart, CancellationToken cancellationToken)
+    {
+        var options = (ConfigPath: configPath, HotRestart: hotRestart);
 
         GatewayApplication gateway;
         HandoffClient? predecessor = null;
@@ -39,7 +46,7 @@ public static class Program
         {
             // The predecessor (if any) sees the control connection close and keeps serving.
             predecessor?.Dispose();
-            Console.Error.WriteLine($"gateway: configuration error: {e.Message}");
+            foreach (var problem in e.Problems) Console.Error.WriteLine($"gateway: configuration error: {problem.Message}");
             return ExitCodes.Config;
         }
         catch (Exception e) when (options.HotRestart && e is IOException or TimeoutException or System.Net.Sockets.SocketException)
@@ -92,6 +99,8 @@ public static class ExitCodes
 {
     /// <summary>Drained and stopped (also when the deadline forced what was left).</summary>
     public const int Ok = 0;
+    /// <summary>Something had to be forced (a drain that hit its deadline), or an operation failed.</summary>
+    public const int Failed = 1;
     /// <summary>Invalid configuration, or a hot restart that could not take over: nothing was started.</summary>
     public const int Config = 2;
     /// <summary>Invalid command line.</summary>

@@ -76,6 +76,7 @@ internal static class AdminEndpoints
 internal sealed record DrainReport(
     string State,
     int Generation,
+    int Pid,
     string Phase,
     bool Ready,
     string? Reason,
@@ -94,6 +95,7 @@ internal sealed record DrainReport(
         return new DrainReport(
             state.Phase == GatewayPhase.Serving ? "serving" : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
             runtime.Generation,
+            Environment.ProcessId,
             state.Phase.ToString(),
             state.Ready,
             state.Reason?.ToString(),

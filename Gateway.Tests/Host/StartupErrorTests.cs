@@ -49,10 +49,11 @@ public sealed class StartupErrorTests
 
         await using var unknown = GatewayProcess.Start("--bogus");
         Assert.Equal(2, await unknown.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("unknown argument '--bogus'", unknown.OutputText);
+        Assert.Contains("Unrecognized command or argument '--bogus'", unknown.OutputText);
 
         await using var help = GatewayProcess.Start("--help");
         Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("Usage: Gateway.Host [--config FILE] [--hot-restart]", help.OutputText);
+        Assert.Contains("Gateway.Host [command] [options]", help.OutputText);
+        Assert.Contains("Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.", help.OutputText);
     }
 }

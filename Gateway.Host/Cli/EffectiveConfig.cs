@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Configuration;
+
+namespace Gateway.Host.Cli;
+
+/// <summary>The configuration in force after defaults are merged, as HOCON or JSON; secrets masked.</summary>
+internal static class EffectiveConfig
+{
+    public static string Hocon(GatewaySettings s)
+    {
+        static string Q(string v) => "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+        static string D(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0}ms");
+        var b = new StringBuilder();
+        b.AppendLine($"# effective configuration of {s.Source}");
+        b.AppendLine("gateway {");
+        foreach (var l in s.Listeners) b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())} }}");
+        foreach (var u in s.Upstreams)
+            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)} }}");
+        foreach (var r in s.Routes)
+        {
+            var action = r.Upstream is not null
+                ? $"upstream = {r.Upstream}"
+                : $"direct-response {{ status = {r.DirectResponse!.Status}, body = {Q(r.DirectResponse.Body)} }}";
+            b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
+        }
+        b.AppendLine($"  admin {{ address = {Q(s.Admin.Address.ToString())}{(s.Admin.Token is null ? "" : ", token = \"***\"")} }}");
+        b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
+        b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
+        b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
+        b.Append('}');
+        return b.ToString();
+    }
+
+    public static object Json(GatewaySettings s) => new
+    {
+        source = s.Source,
+        listeners = s.Listeners.Select(l => new { l.Name, address = l.Address.ToString() }),
+        routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse }),
+        upstreams = s.Upstreams.Select(u => new
+        {
+            u.Name,
+            endpoints = u.Endpoints.Select(e => e.ToString()),
+            connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
+            responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
+        }),
+        admin = new { address = s.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
+        drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },
+        hotRestart = new { socket = s.HotRestart.SocketPath },
+        log = new { format = s.JsonLogs ? "json" : "text" },
+    };
+}
