@@ -18,6 +18,7 @@ internal sealed class KestrelConnection : IConnectionPort
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
     private int _goAway;
+    private int _aborted;
 
     public KestrelConnection(ConnectionContext context, ListenerHandle listener)
     {
@@ -53,7 +54,8 @@ internal sealed class KestrelConnection : IConnectionPort
 
     public void Abort(string reason)
     {
-        if (_closed.Task.IsCompleted) return;
+        // Counted once: the actor's PostStop may abort again before Kestrel has reported the close.
+        if (_closed.Task.IsCompleted || Interlocked.Exchange(ref _aborted, 1) == 1) return;
         Listener.ConnectionForced();
         _context.Abort(new ConnectionAbortedException(reason));
     }

@@ -143,10 +143,13 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public const int SigTerm = 15;
 
     /// <summary>Sends a POSIX signal to the dotnet process itself.</summary>
-    public void Signal(int signal)
+    public void Signal(int signal) => Signal(_process.Id, signal);
+
+    /// <summary>Sends a POSIX signal to a process this test started indirectly (e.g. through the restart command).</summary>
+    public static void Signal(int pid, int signal)
     {
-        if (kill(_process.Id, signal) != 0)
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (kill(pid, signal) != 0)
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits for the process to exit; returns its exit code.</summary>

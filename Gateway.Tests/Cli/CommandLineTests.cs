@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Gateway.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Cli;
+
+/// <summary>The operator commands of the real executable, against real running gateways.</summary>
+public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private UpstreamServer _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await UpstreamServer.StartAsync();
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    private static async Task<GatewayProcess> RunCliAsync(params string[] args)
+    {
+        var cli = GatewayProcess.Start(args);
+        await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return cli;
+    }
+
+    private static string Write(string hocon)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"gateway-cli-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, hocon);
+        return file;
+    }
+
+    private string Config(string deadline = "20s", string responseTimeout = "60s") => $$"""
+        gateway {
+          listeners.public { address = "127.0.0.1:0" }
+          admin.address = "127.0.0.1:0"
+          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = {{responseTimeout}} }
+          routes.app { listener = public, path-prefix = "/", upstream = app }
+          drain.deadline = {{deadline}}
+        }
+        """;
+
+    [Fact]
+    public async Task Check_accepts_the_default_and_reports_every_problem_of_bad_files()
+    {
+        await using var ok = await RunCliAsync("check");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("ok: embedded hocon/gateway.conf: 1 listener(s), 1 route(s), 0 upstream(s), announce 0s, deadline 30s", ok.OutputText);
+
+        string[] bad =
+        [
+            "gateway.listeners.a.address = nowhere",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", drain.deadline = 0s }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", routes.r { listener = b, direct-response { status = 200 } } }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", routes.r { listener = a, upstream = u } }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", upstreams.u.endpoints = [] }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", drain { announce = 9s, deadline = 5s } }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", admin.address = \"0.0.0.0:1\" }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", lisenters.b = 1 }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", log.format = yaml }",
+            "gateway { listeners.a.address = \"127.0.0.1:0\", routes.r { listener = a, path-prefix = x, direct-response { status = 200 } } }",
+            "gateway.admin.address = \"127.0.0.1:0\"",
+        ];
+        foreach (var hocon in bad)
+        {
+            await using var check = await RunCliAsync("check", "--config", Write(hocon));
+            Assert.True(check.ExitCode == 2, $"{hocon}: exit {check.ExitCode}\n{check.OutputText}");
+            Assert.Matches(@"gateway: configuration error: /\S+\.conf: gateway\.\S+: ", check.OutputText);
+        }
+
+        var several = Write("gateway { listeners.a.address = nowhere, drain.deadline = soon, routes.r { listener = z, upstream = q } }");
+        await using var all = await RunCliAsync("check", "--config", several, "--json");
+        Assert.Equal(2, all.ExitCode);
+        var problems = JsonDocument.Parse(all.Output.Single(l => l.StartsWith('{'))).RootElement.GetProperty("problems").EnumerateArray()
+            .Select(p => p.GetProperty("key").GetString()).ToList();
+        Assert.Equal(["gateway.listeners.a.address", "gateway.routes.r.listener", "gateway.drain.deadline"], problems);
+    }
+
+    [Fact]
+    public async Task Config_prints_the_effective_configuration_with_the_token_masked()
+    {
+        await using var print = await RunCliAsync("config", "--config", Write("""
+            gateway { listeners.a.address = "127.0.0.1:9", admin.token = "0123456789abcdef-secret" }
+            """));
+        Assert.Equal(0, print.ExitCode);
+        Assert.Contains("listeners.a { address = \"127.0.0.1:9\" }", print.OutputText);
+        Assert.Contains("drain { announce = 0ms, deadline = 30000ms }", print.OutputText);
+        Assert.Contains("token = \"***\"", print.OutputText);
+        Assert.DoesNotContain("secret", print.OutputText);
+    }
+
+    [Fact]
+    public async Task Status_and_drain_wait_follow_a_real_drain_to_zero_and_exit_0()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config());
+        var addresses = await gateway.WaitUntilReadyAsync();
+        var admin = addresses["admin"].ToString();
+        var clients = Enumerable.Range(0, 3).Select(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }).ToList();
+        var slow = clients.Select(c => c.GetAsync($"http://{addresses["public"]}/slow?ms=2000")).ToList();
+        await Until(async () => (await RunCliAsync("status", "--admin", admin)).OutputText.Contains("3         0       0"), 
+            async () => (await RunCliAsync("status", "--admin", admin, "--json")).OutputText.Contains("\"inFlight\":3"));
+
+        await using var status = await RunCliAsync("status", "--admin", admin);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches(@"generation 1  pid \d+  ready  serving \(Serving\)", status.OutputText);
+        Assert.Matches(@"public\s+127\.0\.0\.1:\d+\s+yes\s+3\s+3\s+3\s+0\s+0", status.OutputText);
+
+        await using var drain = await RunCliAsync("drain", "--admin", admin, "--wait");
+        output.WriteLine(drain.OutputText);
+        Assert.Equal(0, drain.ExitCode);
+        var samples = drain.Output.Where(l => l.Contains("in-flight")).ToList();
+        Assert.True(samples.Count >= 2, drain.OutputText);
+        Assert.Contains(samples, l => l.Contains("in-flight    3"));
+        Assert.Contains("open    0  in-flight    0", samples[^1]);
+        Assert.Contains("drained: every connection finished on its own", drain.OutputText);
+        foreach (var response in await Task.WhenAll(slow)) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(gateway.Exited.IsCompleted, "a drain from the command line leaves the process up");
+        clients.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
+    public async Task Drain_wait_exits_1_and_says_so_when_the_deadline_forced_a_connection()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config(deadline: "2s"));
+        var addresses = await gateway.WaitUntilReadyAsync();
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var stuck = client.GetAsync($"http://{addresses["public"]}/slow?ms=600000");
+        await Until(async () => _upstream.Requests >= 1);
+
+        await using var drain = await RunCliAsync("drain", "--admin", addresses["admin"].ToString(), "--wait");
+        output.WriteLine(drain.OutputText);
+        Assert.Equal(1, drain.ExitCode);
+        Assert.Contains("drained with 1 connection(s) forced at the deadline", drain.OutputText);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => stuck);
+    }
+
+    [Fact]
+    public async Task Restart_hands_over_to_a_new_generation_under_load_without_a_failed_request()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config());
+        var addresses = await gateway.WaitUntilReadyAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var load = new LoadLoops(addresses["public"], loops: 4, maxRequestsPerLoop: 20_000);
+        var running = load.RunAsync(stop.Token);
+        var log = Path.Combine(Path.GetTempPath(), $"gateway-restart-{Guid.NewGuid():N}.log");
+
+        await using var restart = await RunCliAsync("restart", "--config", gateway.ConfigPath!, "--admin", addresses["admin"].ToString(), "--log", log);
+        await Task.Delay(300);
+        stop.Cancel();
+        await running;
+        output.WriteLine(restart.OutputText);
+        output.WriteLine(load.Summary);
+
+        var successor = JsonDocument.Parse(await new HttpClient().GetStringAsync($"http://{addresses["admin"]}/drain")).RootElement;
+        try
+        {
+            Assert.Equal(0, restart.ExitCode);
+            Assert.Contains("generation 2 serves; generation 1 has exited", restart.OutputText);
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+            Assert.Equal(2, successor.GetProperty("generation").GetInt32());
+            Assert.Empty(load.Failures);
+            Assert.Equal([1, 2], load.Generations.ToArray());
+        }
+        finally
+        {
+            GatewayProcess.Signal(successor.GetProperty("pid").GetInt32(), GatewayProcess.SigTerm);
+        }
+    }
+
+    [Fact]
+    public async Task Drain_wait_in_a_terminal_redraws_one_progress_line()
+    {
+        Assert.True(File.Exists("/usr/bin/tmux"), "the terminal test needs tmux: apt-get install tmux");
+        await using var gateway = GatewayProcess.StartWithConfig(Config());
+        var addresses = await gateway.WaitUntilReadyAsync();
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var slow = client.GetAsync($"http://{addresses["public"]}/slow?ms=2500");
+        await Until(async () => _upstream.Requests >= 1);
+
+        var session = $"gateway-{Guid.NewGuid():N}"[..20];
+        var command = $"dotnet {GatewayProcess.HostDll} drain --admin {addresses["admin"]} --wait; echo exit=$?; sleep 30";
+        await Tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "20", command);
+        try
+        {
+            var seenLive = false;
+            string screen;
+            var watch = Stopwatch.StartNew();
+            do
+            {
+                await Task.Delay(200);
+                screen = await Tmux("capture-pane", "-p", "-t", session);
+                seenLive |= screen.Contains("in-flight    1") && !screen.Contains("drained");
+            }
+            while (!screen.Contains("exit=") && watch.Elapsed < TimeSpan.FromSeconds(30));
+            output.WriteLine(screen);
+
+            Assert.True(seenLive, "the progress line showed the request in flight while it ran");
+            Assert.Single(screen.Split('\n'), l => l.Contains("in-flight"));
+            Assert.Contains("drained: every connection finished on its own", screen);
+            Assert.Contains("exit=0", screen);
+        }
+        finally
+        {
+            await Tmux("kill-session", "-t", session);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+    }
+
+    private static async Task<string> Tmux(params string[] args)
+    {
+        var info = new ProcessStartInfo("/usr/bin/tmux") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return text;
+    }
+
+    private static async Task Until(params Func<Task<bool>>[] anyOf)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            foreach (var condition in anyOf)
+                if (await condition()) return;
+            await Task.Delay(100, limit.Token);
+        }
+    }
+}
