@@ -114,28 +114,13 @@ internal sealed record ListenerReport(
     string Name, string Address, int Generation, bool Accepting, long Open, long Idle, long Active, long InFlight,
     long Streams, long Accepted, long Forced);
 
-/// <summary>GET /config: the effective configuration, secrets masked.</summary>
+/// <summary>GET /config: the effective configuration (as `config --json` prints it), secrets masked, and the generation.</summary>
 internal static class ConfigReport
 {
-    public static object Of(GatewayRuntime runtime)
+    public static object Of(GatewayRuntime runtime) => new
     {
-        var s = runtime.Settings;
-        return new
-        {
-            source = s.Source,
-            generation = runtime.Generation,
-            listeners = s.Listeners.Select(l => new { l.Name, address = runtime.Listeners.All.FirstOrDefault(h => h.Name == l.Name)?.Address.ToString() ?? l.Address.ToString() }),
-            routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse }),
-            upstreams = s.Upstreams.Select(u => new
-            {
-                u.Name,
-                endpoints = u.Endpoints.Select(e => e.ToString()),
-                connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
-                responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
-            }),
-            admin = new { address = runtime.Listeners.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
-            drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },
-            hotRestart = new { socket = s.HotRestart.SocketPath },
-        };
-    }
+        generation = runtime.Generation,
+        listenersBound = runtime.Listeners.All.ToDictionary(l => l.Name, l => l.Address.ToString()),
+        config = Cli.EffectiveConfig.Json(runtime.Settings),
+    };
 }

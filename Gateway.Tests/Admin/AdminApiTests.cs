@@ -40,12 +40,6 @@ public sealed class AdminApiTests : IAsyncLifetime
     private static async Task<JsonElement> Json(HttpClient client, string path) =>
         JsonDocument.Parse(await client.GetStringAsync(path)).RootElement;
 
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!await condition()) await Task.Delay(50, limit.Token);
-    }
-
     [Fact]
     public async Task With_a_token_every_request_must_carry_it()
     {
@@ -88,14 +82,14 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var admin = AdminClient(gateway);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1500"));
-        await Eventually(async () => (await admin.GetStringAsync("/metrics")).Contains("gateway_requests_in_flight{listener=\"public\"} 1"));
+        await Wait.UntilAsync(async () => (await admin.GetStringAsync("/metrics")).Contains("gateway_requests_in_flight{listener=\"public\"} 1"));
 
         var started = await admin.PostAsync("/drain", null);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/drain", null)).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync("/ready")).StatusCode);
 
-        await Eventually(async () => (await Json(admin, "/drain")).GetProperty("phase").GetString() == "Draining");
+        await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("phase").GetString() == "Draining");
         var metrics = await admin.GetStringAsync("/metrics");
         Assert.Contains("gateway_draining 1", metrics);
         Assert.Contains("gateway_drain_phase{phase=\"Draining\"} 1", metrics);
@@ -105,7 +99,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         var response = await slow;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Headers.ConnectionClose);
-        await Eventually(async () => (await Json(admin, "/drain")).GetProperty("state").GetString() == "drained");
+        await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("state").GetString() == "drained");
         Assert.Equal("Completed", (await Json(admin, "/drain")).GetProperty("outcome").GetString());
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/live")).StatusCode);
         Assert.True(await Raw.IsRefusedAsync(gateway.Gateway.Runtime.Listeners.All[0].Address));
@@ -141,7 +135,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/drain?listener=nope", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain?listener=other", null)).StatusCode);
 
-        await Eventually(() => Raw.IsRefusedAsync(other));
+        await Wait.UntilAsync(() => Raw.IsRefusedAsync(other));
         using var client = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/ready")).StatusCode);
@@ -154,7 +148,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var admin = AdminClient(gateway);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1000"));
-        await Eventually(async () => (await Json(admin, "/tree")).GetProperty("inFlight").GetInt32() == 1);
+        await Wait.UntilAsync(async () => (await Json(admin, "/tree")).GetProperty("inFlight").GetInt32() == 1);
 
         var tree = await Json(admin, "/tree");
         var children = tree.GetProperty("children").EnumerateArray().ToList();
@@ -182,6 +176,6 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         _upstream.SecondEvent.SetResult();
         await (await sse.Content.ReadAsStreamAsync()).CopyToAsync(Stream.Null);
-        await Eventually(async () => (await admin.GetStringAsync("/metrics")).Contains("gateway_streams{listener=\"public\"} 0"));
+        await Wait.UntilAsync(async () => (await admin.GetStringAsync("/metrics")).Contains("gateway_streams{listener=\"public\"} 0"));
     }
 }

@@ -97,8 +97,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var admin = addresses["admin"].ToString();
         var clients = Enumerable.Range(0, 3).Select(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }).ToList();
         var slow = clients.Select(c => c.GetAsync($"http://{addresses["public"]}/slow?ms=2000")).ToList();
-        await Until(async () => (await RunCliAsync("status", "--admin", admin)).OutputText.Contains("3         0       0"), 
-            async () => (await RunCliAsync("status", "--admin", admin, "--json")).OutputText.Contains("\"inFlight\":3"));
+        await Wait.UntilAsync(async () => (await RunCliAsync("status", "--admin", admin, "--json")).OutputText.Contains("\"inFlight\":3"));
 
         await using var status = await RunCliAsync("status", "--admin", admin);
         Assert.Equal(0, status.ExitCode);
@@ -125,7 +124,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var stuck = client.GetAsync($"http://{addresses["public"]}/slow?ms=600000");
-        await Until(async () => _upstream.Requests >= 1);
+        await Wait.UntilAsync(() => _upstream.Requests >= 1);
 
         await using var drain = await RunCliAsync("drain", "--admin", addresses["admin"].ToString(), "--wait");
         output.WriteLine(drain.OutputText);
@@ -175,7 +174,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync($"http://{addresses["public"]}/slow?ms=2500");
-        await Until(async () => _upstream.Requests >= 1);
+        await Wait.UntilAsync(() => _upstream.Requests >= 1);
 
         var session = $"gateway-{Guid.NewGuid():N}"[..20];
         var command = $"dotnet {GatewayProcess.HostDll} drain --admin {addresses["admin"]} --wait; echo exit=$?; sleep 30";
@@ -214,16 +213,5 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var text = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return text;
-    }
-
-    private static async Task Until(params Func<Task<bool>>[] anyOf)
-    {
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            foreach (var condition in anyOf)
-                if (await condition()) return;
-            await Task.Delay(100, limit.Token);
-        }
     }
 }

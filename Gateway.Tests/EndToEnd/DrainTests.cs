@@ -42,7 +42,7 @@ public sealed class DrainTests : IAsyncLifetime
         using var http2 = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
         var clients = Enumerable.Range(0, 3).Select(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }).ToList();
         var inFlight = clients.Select(c => c.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1500"), timeout.Token)).ToList();
-        await WaitUntil(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 3, timeout.Token);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 3, timeout.Token);
 
         var stopped = gateway.StopAsync();
 
@@ -50,7 +50,7 @@ public sealed class DrainTests : IAsyncLifetime
         Assert.Equal(0, goAway); // NO_ERROR
         foreach (var connection in idle)
             Assert.Equal(PeerClose.Fin, await connection.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
-        await WaitUntil(() => !gateway.Gateway.Runtime.Listeners.All[0].Accepting, timeout.Token);
+        await Wait.UntilAsync(() => !gateway.Gateway.Runtime.Listeners.All[0].Accepting, timeout.Token);
         Assert.True(await Raw.IsRefusedAsync(endpoint));
 
         foreach (var response in await Task.WhenAll(inFlight))
@@ -76,7 +76,7 @@ public sealed class DrainTests : IAsyncLifetime
 
         var stopwatch = Stopwatch.StartNew();
         var stopped = gateway.StopAsync();
-        await WaitUntil(() => !gateway.Gateway.Runtime.State.Ready, timeout.Token);
+        await Wait.UntilAsync(() => !gateway.Gateway.Runtime.State.Ready, timeout.Token);
         Assert.Equal(0, await http2.WaitForGoAwayAsync(timeout.Token));
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), "HTTP/2 must get GOAWAY at the start of the announce window");
 
@@ -97,7 +97,7 @@ public sealed class DrainTests : IAsyncLifetime
         await using var gateway = await InProcessGateway.StartAsync(Config("announce = 0s, deadline = 1s"));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var hanging = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=600000"));
-        await WaitUntil(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 1, CancellationToken.None);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 1, CancellationToken.None);
 
         var stopwatch = Stopwatch.StartNew();
         await gateway.StopAsync();
@@ -106,13 +106,5 @@ public sealed class DrainTests : IAsyncLifetime
         Assert.Equal("DeadlineExceeded", gateway.Gateway.Runtime.State.Result?.Outcome.ToString());
         Assert.Equal(1, gateway.Gateway.Runtime.State.Result?.Counts.Forced);
         await Assert.ThrowsAsync<HttpRequestException>(() => hanging);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(15));
-        while (!condition())
-            await Task.Delay(20, limit.Token);
     }
 }

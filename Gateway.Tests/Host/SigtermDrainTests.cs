@@ -52,13 +52,13 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
             lock (clients) lastResponse = DateTime.UtcNow > lastResponse ? DateTime.UtcNow : lastResponse;
             return (response, body);
         }).ToList();
-        await Eventually(async () => (await admin.GetStringAsync("/drain", timeout.Token)).Contains("\"inFlight\":10"), timeout.Token);
+        await Wait.UntilAsync(async () => (await admin.GetStringAsync("/drain", timeout.Token)).Contains("\"inFlight\":10"), timeout.Token);
 
         var signalledAt = DateTime.UtcNow;
         gateway.Signal(GatewayProcess.SigTerm);
 
         // The signal is delivered asynchronously; from its handler on, readiness says 503.
-        await Eventually(async () =>
+        await Wait.UntilAsync(async () =>
         {
             using var ready = await admin.GetAsync("/ready", timeout.Token);
             return ready.StatusCode == HttpStatusCode.ServiceUnavailable;
@@ -114,7 +114,7 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
         var endpoint = (await gateway.WaitUntilReadyAsync())["public"];
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var hanging = client.GetAsync($"http://{endpoint}/slow?ms=600000");
-        await Eventually(() => Task.FromResult(_upstream.Requests >= 1), CancellationToken.None);
+        await Wait.UntilAsync(() => Task.FromResult(_upstream.Requests >= 1), CancellationToken.None);
 
         var signalled = Stopwatch.StartNew();
         gateway.Signal(GatewayProcess.SigTerm);
@@ -134,7 +134,7 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
         var endpoint = (await gateway.WaitUntilReadyAsync())["public"];
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(90) };
         var hanging = client.GetAsync($"http://{endpoint}/slow?ms=600000");
-        await Eventually(() => Task.FromResult(_upstream.Requests >= 1), CancellationToken.None);
+        await Wait.UntilAsync(() => Task.FromResult(_upstream.Requests >= 1), CancellationToken.None);
 
         gateway.Signal(GatewayProcess.SigTerm);
         await gateway.WaitForLineAsync("Drain started", TimeSpan.FromSeconds(10));
@@ -146,13 +146,5 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(second.Elapsed < TimeSpan.FromSeconds(5), $"exit took {second.Elapsed.TotalSeconds:0.0}s after the second signal");
         Assert.Contains("received again: forcing the drain now", gateway.OutputText);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => hanging);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromSeconds(20));
-        while (!await condition())
-            await Task.Delay(50, limit.Token);
     }
 }
