@@ -14,16 +14,7 @@ public sealed class DrainTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private string Config(string drain) => $$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 60s }
-          routes.app    { listener = public, path-prefix = "/", upstream = app }
-          routes.idle   { listener = public, path-prefix = "/idle", direct-response { status = 200, body = "idle" } }
-          drain { {{drain}} }
-        }
-        """;
+    private string Config(string drain) => _upstream.GatewayConfig(drain);
 
     [Fact]
     public async Task Stop_finishes_in_flight_requests_closes_idle_ones_and_refuses_new_connections()

@@ -15,16 +15,7 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private string Config(string drain) => $$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 120s }
-          routes.app    { listener = public, path-prefix = "/", upstream = app }
-          routes.idle   { listener = public, path-prefix = "/idle", direct-response { status = 200, body = "idle" } }
-          drain { {{drain}} }
-        }
-        """;
+    private string Config(string drain) => _upstream.GatewayConfig(drain);
 
     [Fact]
     public async Task Sigterm_finishes_every_accepted_request_closes_the_rest_gracefully_and_exits_0_at_once()

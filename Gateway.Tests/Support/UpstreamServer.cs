@@ -101,6 +101,21 @@ public sealed class UpstreamServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// A gateway config in front of this server: listener <c>public</c> (and the admin API) on ephemeral loopback
+    /// ports, everything routed here except <c>/idle</c>, which the gateway answers itself.
+    /// </summary>
+    public string GatewayConfig(string drain) => $$"""
+        gateway {
+          listeners.public { address = "127.0.0.1:0" }
+          admin.address = "127.0.0.1:0"
+          upstreams.app { endpoints = ["{{Endpoint}}"], response-timeout = 120s }
+          routes.app    { listener = public, path-prefix = "/", upstream = app }
+          routes.idle   { listener = public, path-prefix = "/idle", direct-response { status = 200, body = "idle" } }
+          drain { {{drain}} }
+        }
+        """;
+
     public async ValueTask DisposeAsync()
     {
         SecondEvent.TrySetResult();
