@@ -1,0 +1,15 @@
+// A minimal YARP 2.3.0 proxy: one route, one cluster, both from the command line.
+// Usage: YarpPeer <listen host:port> <upstream http://host:port/>
+using Yarp.ReverseProxy.Configuration;
+
+var listen = args.Length > 0 ? args[0] : "127.0.0.1:18400";
+var upstream = args.Length > 1 ? args[1] : "http://127.0.0.1:18100/";
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.WebHost.UseUrls($"http://{listen}");
+builder.Services.AddReverseProxy().LoadFromMemory(
+    [new RouteConfig { RouteId = "all", ClusterId = "app", Match = new RouteMatch { Path = "{**rest}" } }],
+    [new ClusterConfig { ClusterId = "app", Destinations = new Dictionary<string, DestinationConfig> { ["d"] = new() { Address = upstream } } }]);
+var app = builder.Build();
+app.MapReverseProxy();
+app.Run();
