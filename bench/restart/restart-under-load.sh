@@ -17,9 +17,11 @@ need=""
 for tool in nginx haproxy wrk; do command -v $tool >/dev/null || need="$need $tool"; done
 if [ -n "$need" ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need; fi
 
-echo "building the gateway and the YARP peer (Release) in $WORK"
-dotnet publish Gateway.Host -c Release -o "$WORK/gateway" -v quiet >/dev/null
-dotnet build bench/YarpPeer -c Release -o "$WORK/yarp" -v quiet >/dev/null
+echo "publishing the gateway and the YARP peer (Release, ReadyToRun) in $WORK"
+# ReadyToRun: a starting process (a hot restart's new generation) serves its first requests without waiting for the JIT.
+R2R=(-c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -v quiet)
+dotnet publish Gateway.Host "${R2R[@]}" -o "$WORK/gateway" >/dev/null
+dotnet publish bench/YarpPeer "${R2R[@]}" -o "$WORK/yarp" >/dev/null
 
 # The upstream: nginx answering ~100 bytes on 18100.
 mkdir -p "$WORK/nginx-up" "$WORK/nginx-px"
@@ -133,7 +135,7 @@ mkdir -p bench/results
   echo "# Restart under load — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -sr); client, proxies and upstream share the cores."
-  echo "Versions: $(dotnet --version) SDK; $(nginx -v 2>&1); $(haproxy -v | head -1); wrk from Debian."
+  echo "Builds: the gateway and YARP published Release + ReadyToRun. Versions: $(dotnet --version) SDK; $(nginx -v 2>&1); $(haproxy -v | head -1); wrk from Debian."
   echo "Command: \`bench/restart/restart-under-load.sh $DURATION\`. Per target: \`wrk -t1 -c16 -d${DURATION}s\` (keep-alive) with two"
   echo "restarts at 1/3 and 2/3, and a prober opening a new connection every ~10 ms (bench/restart/prober.py)."
   echo
