@@ -71,7 +71,7 @@ public static class Program
         }
         using var handoff = HandoffServer.Start(runtime, app.Lifetime, app.Logger);
         using (new ShutdownSignals(app.Lifetime, runtime, app.Logger))
-        using (new ReloadSignal(options.ConfigPath, app.Services.GetRequiredService<GatewayReloader>(), app.Logger))
+        using (new ReloadSignal(app.Services.GetRequiredService<GatewayReloader>()))
         {
             app.Logger.LogInformation("Gateway generation {Generation} ready (pid {Pid})", runtime.Generation, Environment.ProcessId);
             await app.WaitForShutdownAsync();

@@ -36,6 +36,25 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
     private readonly List<WebApplication> _addedServers = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>
+    /// Reads the running configuration's file again and applies it; a file that fails validation changes nothing and
+    /// its problems are returned instead.
+    /// </summary>
+    public async Task<(ReloadReport? Report, GatewayConfigException? Rejected)> ReloadFileAsync()
+    {
+        var source = runtime.Settings.Source;
+        try
+        {
+            var next = GatewayConfigLoader.Load(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
+            return (await ApplyAsync(next), null);
+        }
+        catch (GatewayConfigException e)
+        {
+            logger.LogError(EventIds.ReloadRejected, "Reload rejected, the running configuration stays: {Reason}", e.Message);
+            return (null, e);
+        }
+    }
+
     /// <summary>Applies <paramref name="next"/>; throws <see cref="GatewayConfigException"/> (changing nothing) when a new address cannot be bound.</summary>
     public async Task<ReloadReport> ApplyAsync(GatewaySettings next)
     {
@@ -89,7 +108,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
             removed.Select(l => l.Name).ToList(),
             retiredUpstreams.Select(u => u.Name).Distinct().ToList(),
             ignored);
-        logger.LogInformation("Reloaded {Source}: {Report}", next.Source, report);
+        logger.LogInformation(EventIds.Reloaded, "Reloaded {Source}: {Report}", next.Source, report);
         return report;
     }
 

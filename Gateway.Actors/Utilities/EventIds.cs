@@ -12,6 +12,8 @@ internal static class EventIds
     public const int PhaseEnded = 23;
     public const int DrainFinished = 24;
     public const int ListenerSummary = 25;
+    public const int ReloadRejected = 40;
+    public const int Reloaded = 41;
     public const int AdminDrain = 50;
     public const int AdminUndrain = 51;
     public const int AdminDrainFinished = 52;

@@ -37,6 +37,14 @@ internal static class AdminEndpoints
             ? Results.Json(new { result = "Serving", report = DrainReport.Of(runtime) })
             : Results.Json(new { result = "TooLate", reason = "only an admin drain still in its announce window can be taken back" },
                 statusCode: StatusCodes.Status409Conflict));
+        app.MapPost("/reload", async (GatewayReloader reloader) =>
+        {
+            var (report, rejected) = await reloader.ReloadFileAsync();
+            return rejected is null
+                ? Results.Json(new { result = "Reloaded", report = report!.ToString() })
+                : Results.Json(new { result = "Rejected", problems = rejected.Problems.Select(p => p.Message) },
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+        });
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
         app.MapGet("/tree", async () =>
         {

@@ -122,4 +122,34 @@ public sealed class ReloadTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("a", response.Headers.GetValues("X-Upstream").Single());
     }
+
+    [Fact]
+    public async Task Post_reload_on_the_admin_api_reloads_or_rejects_with_the_problems()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config($$"""
+            listeners.public { address = "127.0.0.1:0" }
+            upstreams.app { endpoints = ["{{_a.Endpoint}}"] }
+            routes.app { listener = public, path-prefix = "/", upstream = app }
+            """));
+        var addresses = await gateway.WaitUntilReadyAsync();
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{addresses["admin"]}") };
+        using var client = new HttpClient();
+
+        await File.WriteAllTextAsync(gateway.ConfigPath!, Config("""
+            listeners.public { address = "127.0.0.1:0" }
+            routes.app { listener = public, upstream = gone }
+            """));
+        var rejected = await admin.PostAsync("/reload", null);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, rejected.StatusCode);
+        Assert.Contains("gateway.routes.app.upstream", await rejected.Content.ReadAsStringAsync());
+        Assert.Equal("a", (await client.GetAsync($"http://{addresses["public"]}/hello")).Headers.GetValues("X-Upstream").Single());
+
+        await File.WriteAllTextAsync(gateway.ConfigPath!, Config($$"""
+            listeners.public { address = "127.0.0.1:0" }
+            upstreams.app { endpoints = ["{{_b.Endpoint}}"] }
+            routes.app { listener = public, path-prefix = "/", upstream = app }
+            """));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/reload", null)).StatusCode);
+        Assert.Equal("b", (await client.GetAsync($"http://{addresses["public"]}/hello")).Headers.GetValues("X-Upstream").Single());
+    }
 }
