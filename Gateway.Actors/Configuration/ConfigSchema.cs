@@ -31,6 +31,7 @@ internal static class ConfigSchema
         ["drain"] = Leafs("announce", "deadline"),
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
+        ["access-log"] = Leafs("path", "buffer"),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>

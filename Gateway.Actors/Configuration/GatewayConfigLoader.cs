@@ -144,11 +144,20 @@ public static class GatewayConfigLoader
                     throw Error("gateway.log.format", $"\"{format}\" is not a log format: write text or json");
             });
 
+            var accessLog = Check(() =>
+            {
+                var path = String("gateway.access-log.path");
+                var buffer = Int("gateway.access-log.buffer", 10_000);
+                if (buffer < 1) throw Error("gateway.access-log.buffer", "must be at least 1");
+                return string.IsNullOrEmpty(path) ? null : new AccessLogSettings(path, buffer);
+            });
+
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
             return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value), config) with
             {
                 JsonLogs = format == "json",
+                AccessLog = accessLog,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }

@@ -14,12 +14,18 @@ public sealed record GatewaySettings(
     DrainSettings Drain,
     Config Hocon)
 {
+    /// <summary>The access log, when one is configured.</summary>
+    public AccessLogSettings? AccessLog { get; init; }
+
     /// <summary>Console log lines as plain text (default) or one JSON object per line.</summary>
     public bool JsonLogs { get; init; }
 
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 }
+
+/// <summary>Where access log lines go ("stdout" or a file, appended) and how many may wait to be written.</summary>
+public sealed record AccessLogSettings(string Path, int Buffer);
 
 /// <summary>The control socket through which a new process takes over the listening sockets.</summary>
 /// <param name="SocketPath">A Unix domain socket path, mode 0600.</param>

@@ -59,6 +59,7 @@ public static class GatewayHostingExtensions
         {
             Generation = inherited is null ? 1 : inherited.Generation + 1,
             Inherited = adopted,
+            AccessLog = settings.AccessLog is { } log ? OpenAccessLog(settings, log) : null,
         };
 
         var services = builder.Services;
@@ -111,6 +112,7 @@ public static class GatewayHostingExtensions
             var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
+            runtime.AccessLog?.Start(system, loggerFactory.CreateLogger("Gateway.AccessLog"));
             ShutdownPhases.Register(system, runtime, loggerFactory.CreateLogger("Gateway.Drain"));
         });
         return akka;
@@ -156,6 +158,20 @@ public static class GatewayHostingExtensions
             listener.ConnectionClosed();
             connection.MarkClosed();
         }
+    }
+
+    private static Telemetry.AccessLog OpenAccessLog(GatewaySettings settings, AccessLogSettings log)
+    {
+        TextWriter sink;
+        try
+        {
+            sink = log.Path == "stdout" ? Console.Out : new StreamWriter(new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayConfigException(settings.Source, "gateway.access-log.path", $"cannot open {log.Path}: {e.Message}", e);
+        }
+        return new Telemetry.AccessLog(sink, log.Buffer);
     }
 
     /// <summary>Runs a bind; an address that cannot be bound becomes a config error naming its key.</summary>

@@ -30,6 +30,9 @@ public sealed class GatewayRuntime
     public IReadOnlyList<UpstreamHandle> Upstreams => Current.Upstreams;
     public GatewayState State { get; }
 
+    /// <summary>The access log, when configured.</summary>
+    public Telemetry.AccessLog? AccessLog { get; init; }
+
     /// <summary>The Prometheus metrics of this gateway (GET /metrics).</summary>
     public Telemetry.GatewayMetrics Metrics { get; }
 

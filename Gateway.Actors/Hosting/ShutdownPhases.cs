@@ -65,6 +65,14 @@ internal static partial class ShutdownPhases
             return Done.Instance;
         });
 
+        if (runtime.AccessLog is { } accessLog)
+            // After the drain: the last request of the drain is written before the process leaves.
+            cs.AddTask(CoordinatedShutdown.PhaseServiceStop, "gateway-access-log", async () =>
+            {
+                await accessLog.CompleteAsync();
+                return Done.Instance;
+            });
+
         cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "gateway-drain", async () =>
         {
             var started = state.Time.GetTimestamp();

@@ -29,10 +29,12 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     {
         connection.RequestStarted();
         context.Response.Headers[GenerationHeader] = _generation;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        CompiledRoute? route = null;
         try
         {
             var routes = runtime.Current.Routes;
-            var route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
+            route = routes.Match(connection.Listener.Name, context.Request.Host.Host, context.Request.Path.Value ?? "/");
             if (route is null)
             {
                 await WriteAsync(context, StatusCodes.Status404NotFound, "404 Not Found: no route matches this path\n");
@@ -48,6 +50,11 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         finally
         {
             connection.RequestEnded();
+            runtime.AccessLog?.Write(new Telemetry.AccessLogEntry(
+                DateTimeOffset.UtcNow, runtime.Generation, connection.Listener.Name, route?.Settings.Name, route?.Upstream?.Name,
+                context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Protocol, context.Response.StatusCode,
+                context.Response.ContentLength, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                context.Connection.RemoteIpAddress?.ToString()));
         }
     }
 

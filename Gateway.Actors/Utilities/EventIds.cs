@@ -14,6 +14,7 @@ internal static class EventIds
     public const int ListenerSummary = 25;
     public const int ReloadRejected = 40;
     public const int Reloaded = 41;
+    public const int AccessLogDropped = 45;
     public const int AdminDrain = 50;
     public const int AdminUndrain = 51;
     public const int AdminDrainFinished = 52;
