@@ -39,6 +39,8 @@ public sealed class GatewayApplication
             logging(builder.Logging);
         // Per-request framework logs cost throughput; the gateway logs its own lifecycle events.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // With any level enabled, ASP.NET Core's hosting diagnostics start an Activity and a log scope per request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // Kestrel warns that cleartext HTTP/2 is off on our listeners; CleartextHttp2Detection turns it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
 
