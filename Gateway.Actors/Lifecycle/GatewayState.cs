@@ -23,6 +23,7 @@ public sealed class GatewayState(TimeProvider time)
     private readonly CancellationTokenSource _force = new();
     private readonly Lock _gate = new();
     private GatewayPhase _phase;
+    private bool _exiting;
 
     public GatewayPhase Phase
     {
@@ -49,6 +50,8 @@ public sealed class GatewayState(TimeProvider time)
     {
         lock (_gate)
         {
+            // A shutdown or hot restart that finds an admin drain under way keeps it, but it can no longer be taken back.
+            if (reason is DrainReason.Shutdown or DrainReason.HotRestart) _exiting = true;
             if (DrainStartedAt is null)
             {
                 DrainStartedAt = time.GetUtcNow();
@@ -82,7 +85,7 @@ public sealed class GatewayState(TimeProvider time)
     {
         lock (_gate)
         {
-            if (_phase != GatewayPhase.Announcing || Reason != DrainReason.Admin) return false;
+            if (_phase != GatewayPhase.Announcing || Reason != DrainReason.Admin || _exiting) return false;
             _phase = GatewayPhase.Serving;
             DrainStartedAt = null;
             Reason = null;

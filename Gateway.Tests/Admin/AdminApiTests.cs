@@ -126,6 +126,22 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_admin_drain_cannot_be_taken_back_once_the_gateway_is_shutting_down()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(Config(announce: "3s"));
+        using var admin = AdminClient(gateway);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
+
+        var stopping = gateway.StopAsync();
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.State.Reason is not null);
+        gateway.Gateway.Runtime.State.BeginDrain(Gateway.Lifecycle.DrainReason.Shutdown);
+
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/undrain", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync("/ready")).StatusCode);
+        await stopping;
+    }
+
+    [Fact]
     public async Task Draining_one_listener_leaves_the_others_serving()
     {
         await using var gateway = await InProcessGateway.StartAsync(Config());
