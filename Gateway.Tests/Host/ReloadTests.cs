@@ -82,7 +82,8 @@ public sealed class ReloadTests(ITestOutputHelper output) : IAsyncLifetime
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync($"http://{addresses["old"]}/slow?ms=1500");
-        await Task.Delay(300);
+        // In flight means forwarded: a connection still in the kernel's accept queue is not yet the gateway's.
+        await Wait.UntilAsync(() => _a.Requests >= 1);
 
         await File.WriteAllTextAsync(gateway.ConfigPath!, Config($$"""
             listeners.public { address = "127.0.0.1:0" }
