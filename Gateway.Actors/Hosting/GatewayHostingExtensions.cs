@@ -126,12 +126,15 @@ public static class GatewayHostingExtensions
     }
 
     /// <summary>Serves one gateway listener's socket: HTTP/1.1 and h2c, one ConnectionActor per connection.</summary>
-    internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener) =>
+    internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener)
+    {
+        listener.TracksConnections = true;
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
             options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
         });
+    }
 
     /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
@@ -140,15 +143,24 @@ public static class GatewayHostingExtensions
     private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
     {
         var connection = new KestrelConnection(context, listener);
-        using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
-        sniffTimeout.CancelAfter(FirstBytesTimeout);
-        var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
-        if (protocol == CleartextHttp2Detection.ClientProtocol.None)
-            return;
-        connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
-        context.Items[KestrelConnection.ItemsKey] = connection;
-        listener.ConnectionOpened();
-        runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
+        listener.ConnectionArrived(connection);
+        try
+        {
+            using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
+            sniffTimeout.CancelAfter(FirstBytesTimeout);
+            var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
+            if (protocol == CleartextHttp2Detection.ClientProtocol.None)
+                return;
+            connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+            context.Items[KestrelConnection.ItemsKey] = connection;
+            listener.ConnectionOpened();
+            runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
+            listener.ConnectionRegistered();
+        }
+        finally
+        {
+            listener.ConnectionSpoke(connection);
+        }
         try
         {
             await next(context);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Gateway.Listeners;
 
@@ -11,7 +11,8 @@ namespace Gateway.Listeners;
 public sealed class ListenerHandle : IListenerPort
 {
     private readonly Socket _socket;
-    private IConnectionListener? _acceptLoop;
+    private OwnedSocketAcceptLoop? _acceptLoop;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Connections.KestrelConnection, byte> _silent = new();
     private int _accepting = 1;
     private int _goingAway;
     private int _handedOff;
@@ -21,6 +22,9 @@ public sealed class ListenerHandle : IListenerPort
     private long _accepted;
     private long _forced;
     private long _streams;
+    private long _acceptedByLoop;
+    private long _arrived;
+    private long _registered;
 
     internal ListenerHandle(string name, Socket socket)
     {
@@ -64,8 +68,18 @@ public sealed class ListenerHandle : IListenerPort
 
     internal void ConnectionForced() => Interlocked.Increment(ref _forced);
 
-    /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
-    internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
+    /// <summary>Kestrel's accept loop on this listener's socket.</summary>
+    internal OwnedSocketAcceptLoop CreateAcceptLoop(SocketConnectionContextFactory connections) =>
+        _acceptLoop = new OwnedSocketAcceptLoop(this, _socket, connections);
+
+    /// <summary>Connections this listener has passed to its actor; it is drained only when it has seen them all.</summary>
+    public long ConnectionsRegistered => Interlocked.Read(ref _registered);
+
+    /// <summary>How long a connection accepted just before the unbind may stay silent before it is closed.</summary>
+    internal static readonly TimeSpan FirstBytesGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>A bound on each wait of the unbind, so that a drain never hangs on it.</summary>
+    private static readonly TimeSpan UnbindStepLimit = TimeSpan.FromSeconds(2);
 
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
@@ -80,16 +94,61 @@ public sealed class ListenerHandle : IListenerPort
 
     /// <summary>
     /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused — unless a successor
-    /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it.
+    /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it. Completes once
+    /// every accepted connection is in the actor tree (or closed before its first byte), so none is left unaccounted.
     /// </summary>
     public async Task StopAcceptingAsync()
     {
         if (Interlocked.Exchange(ref _accepting, 0) == 0) return;
+        var handedOff = HandedOff;
+        if (!handedOff && ListenQueue.StopHandshakes(_socket))
+            await Task.Delay(ListenQueue.HandshakeSettle).ConfigureAwait(false);
         if (_acceptLoop is { } loop)
-            await loop.UnbindAsync().ConfigureAwait(false);
-        if (!HandedOff)
+            await loop.StopAsync(emptyQueue: !handedOff).WaitAsync(UnbindStepLimit).ConfigureAwait(false);
+        if (!handedOff)
             _socket.Close();
+        await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
+        // A client that connected just before the unbind gets a moment to send its request; then it is closed
+        // before any byte was read, which it may safely retry elsewhere.
+        if (!await WaitAsync(() => _silent.IsEmpty, FirstBytesGrace).ConfigureAwait(false))
+            foreach (var silent in _silent.Keys) silent.RequestClose();
+        await WaitAsync(() => _silent.IsEmpty, UnbindStepLimit).ConfigureAwait(false);
     }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= until) return false;
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Set for gateway listeners, whose connections pass through the gateway's connection middleware.</summary>
+    internal bool TracksConnections { get; set; }
+
+    internal void AcceptedByLoop()
+    {
+        if (TracksConnections) Interlocked.Increment(ref _acceptedByLoop);
+    }
+
+    /// <summary>Kestrel began serving a connection; until its first bytes arrive it is not in the actor tree.</summary>
+    internal void ConnectionArrived(Connections.KestrelConnection connection)
+    {
+        _silent.TryAdd(connection, 0);
+        Interlocked.Increment(ref _arrived);
+    }
+
+    /// <summary>
+    /// The connection's first bytes arrived or it closed silent. Until <see cref="ConnectionRegistered"/> follows,
+    /// the unbind still waits for it (the arrived count stays ahead).
+    /// </summary>
+    internal void ConnectionSpoke(Connections.KestrelConnection connection) => _silent.TryRemove(connection, out _);
+
+    /// <summary>The connection was passed to the actor tree.</summary>
+    internal void ConnectionRegistered() => Interlocked.Increment(ref _registered);
 
     internal void ConnectionOpened()
     {
