@@ -17,6 +17,7 @@ internal static class ConfigSchema
         ["host"] = null,
         ["upstream"] = null,
         ["direct-response"] = Leafs("status", "body"),
+        ["streams"] = Leafs("on-drain", "grace", "sse-retry"),
     });
 
     private static readonly Node Upstream = Leafs("endpoints", "connect-timeout", "response-timeout");

@@ -255,7 +255,20 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct);
+            return new RouteSettings(name, listener, prefix, host, upstream, direct) { Streams = ReadStreams($"{key}.streams") };
+        }
+
+        private StreamSettings ReadStreams(string key)
+        {
+            var fallback = StreamSettings.Default;
+            var policy = String($"{key}.on-drain") switch
+            {
+                null => fallback.OnDrain,
+                "keep-until-deadline" => StreamDrainPolicy.KeepUntilDeadline,
+                "graceful-close" => StreamDrainPolicy.GracefulClose,
+                var other => throw Error($"{key}.on-drain", $"\"{other}\" is not a policy: write keep-until-deadline or graceful-close"),
+            };
+            return new StreamSettings(policy, Duration($"{key}.grace", fallback.Grace), Duration($"{key}.sse-retry", fallback.SseRetry));
         }
 
         private DirectResponseSettings ReadDirect(string key)

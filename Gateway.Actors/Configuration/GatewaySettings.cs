@@ -55,7 +55,29 @@ public sealed record RouteSettings(
     string PathPrefix,
     string? Host,
     string? Upstream,
-    DirectResponseSettings? DirectResponse);
+    DirectResponseSettings? DirectResponse)
+{
+    /// <summary>What a drain does to this route's long-lived streams (WebSockets, server-sent events).</summary>
+    public StreamSettings Streams { get; init; } = StreamSettings.Default;
+}
+
+/// <summary>What a drain does to a long-lived stream.</summary>
+public enum StreamDrainPolicy
+{
+    /// <summary>The stream runs on; shortly before the deadline it gets the goodbye below, then it is forced.</summary>
+    KeepUntilDeadline,
+    /// <summary>When the drain starts (after <see cref="StreamSettings.Grace"/>) the stream gets its goodbye.</summary>
+    GracefulClose,
+}
+
+/// <summary>
+/// The goodbye of a long-lived stream: a WebSocket gets close 1001 "going away" in both directions; a server-sent
+/// event stream ends at an event boundary, with a final <c>retry:</c> hint when <see cref="SseRetry"/> is set.
+/// </summary>
+public sealed record StreamSettings(StreamDrainPolicy OnDrain, TimeSpan Grace, TimeSpan SseRetry)
+{
+    public static readonly StreamSettings Default = new(StreamDrainPolicy.KeepUntilDeadline, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+}
 
 /// <summary>A fixed answer given by the gateway itself.</summary>
 public sealed record DirectResponseSettings(int Status, string Body);

@@ -90,11 +90,20 @@ public static class GatewayHostingExtensions
     public static WebApplication UseGateway(this WebApplication app)
     {
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
+        UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
             ? handler.HandleAsync(context, connection)
             : next(context));
         return app;
     }
+
+    /// <summary>
+    /// Lets the gateway accept WebSockets itself (it relays them message by message, see WebSocketRelay). Only upgrade
+    /// and CONNECT requests pass through the handshake middleware, which allocates per request.
+    /// </summary>
+    internal static void UseWebSocketHandshakes(IApplicationBuilder app) =>
+        app.UseWhen(context => context.Request.Headers.Upgrade.Count > 0 || Microsoft.AspNetCore.Http.HttpMethods.IsConnect(context.Request.Method),
+            branch => branch.UseWebSockets());
 
     /// <summary>Adds the gateway's HOCON, logging and actor tree to an actor system (also one that is a cluster node).</summary>
     public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)

@@ -126,6 +126,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         });
         var app = builder.Build();
         var handler = services.GetRequiredService<GatewayRequestHandler>();
+        GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
             ? handler.HandleAsync(context, connection)
             : Task.CompletedTask);
