@@ -6,12 +6,13 @@ namespace Gateway.Listeners;
 
 /// <summary>
 /// One configured listener in production: the socket the gateway bound (Kestrel serves it through
-/// <c>ListenHandle</c> and never owns it), Kestrel's accept loop on it, and lock-free counters for the admin API.
+/// <c>ListenHandle</c> and never owns it; a tcp listener's accept loop is <see cref="TcpAcceptLoop"/>), the accept
+/// loop on it, and lock-free counters for the admin API.
 /// </summary>
 public sealed class ListenerHandle : IListenerPort
 {
     private readonly Socket _socket;
-    private IConnectionListener? _acceptLoop;
+    private Func<ValueTask>? _stopAcceptLoop;
     private int _accepting = 1;
     private int _goingAway;
     private int _handedOff;
@@ -31,6 +32,15 @@ public sealed class ListenerHandle : IListenerPort
     }
 
     public string Name { get; }
+
+    /// <summary>Served by Kestrel (http) or relayed byte for byte to one upstream (tcp).</summary>
+    public Configuration.ListenerProtocol Protocol { get; internal set; }
+
+    /// <summary>Tcp only: during a drain, close connections that carried no byte for this long.</summary>
+    public TimeSpan? IdleTimeout { get; internal set; }
+
+    /// <summary>The owned listening socket, for the tcp accept loop.</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
     public IPEndPoint Address { get; }
@@ -59,13 +69,16 @@ public sealed class ListenerHandle : IListenerPort
 
     internal void StreamEnded() => Interlocked.Decrement(ref _streams);
 
-    /// <summary>Connections this listener's drain had to force (aborted at the deadline).</summary>
+    /// <summary>Connections this listener's drain had to force (closed at the deadline).</summary>
     public long ForcedConnections => Interlocked.Read(ref _forced);
 
     internal void ConnectionForced() => Interlocked.Increment(ref _forced);
 
     /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
-    internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
+    internal void Attach(IConnectionListener acceptLoop) => _stopAcceptLoop = () => acceptLoop.UnbindAsync();
+
+    /// <summary>The gateway's own accept loop (tcp listeners) runs on this listener's socket.</summary>
+    internal void Attach(TcpAcceptLoop acceptLoop) => _stopAcceptLoop = () => new ValueTask(acceptLoop.StopAsync());
 
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
@@ -85,8 +98,8 @@ public sealed class ListenerHandle : IListenerPort
     public async Task StopAcceptingAsync()
     {
         if (Interlocked.Exchange(ref _accepting, 0) == 0) return;
-        if (_acceptLoop is { } loop)
-            await loop.UnbindAsync().ConfigureAwait(false);
+        if (_stopAcceptLoop is { } stop)
+            await stop().ConfigureAwait(false);
         if (!HandedOff)
             _socket.Close();
     }
@@ -109,6 +122,14 @@ public sealed class ListenerHandle : IListenerPort
     {
         Interlocked.Decrement(ref _inFlight);
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
+    }
+
+    /// <summary>Takes the protocol and idle timeout of its configuration.</summary>
+    internal ListenerHandle Configure(Configuration.ListenerSettings settings)
+    {
+        Protocol = settings.Protocol;
+        IdleTimeout = settings.IdleTimeout;
+        return this;
     }
 
     /// <summary>Takes over a listening socket received from the previous generation.</summary>
