@@ -88,7 +88,8 @@ public static class Program
             settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
         foreach (var listener in gateway.Runtime.Listeners.All)
-            logger.LogInformation("Listener {Name} listening on http://{Address}{Origin}", listener.Name, listener.Address,
+            logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
+                listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : "http", listener.Address,
                 listener.Adopted ? " (socket taken over)" : "");
         logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
     }

@@ -8,7 +8,7 @@ internal static class ConfigSchema
 
     private static Node Leafs(params string[] keys) => new(keys.ToDictionary(k => k, _ => (Node?)null));
 
-    private static readonly Node Listener = Leafs("address");
+    private static readonly Node Listener = Leafs("address", "protocol", "idle-timeout");
 
     private static readonly Node Route = new(new Dictionary<string, Node?>
     {

@@ -42,8 +42,21 @@ public sealed record HotRestartSettings(string SocketPath)
     }
 }
 
-/// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2 cleartext).</summary>
-public sealed record ListenerSettings(string Name, IPEndPoint Address);
+/// <summary>One bound socket: Kestrel serves it (HTTP/1.1 and HTTP/2 cleartext), or the TCP proxy (raw bytes).</summary>
+public sealed record ListenerSettings(string Name, IPEndPoint Address)
+{
+    public ListenerProtocol Protocol { get; init; } = ListenerProtocol.Http;
+
+    /// <summary>Raw TCP only: during a drain, a connection that carried no byte for this long is closed. Null: never.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+}
+
+/// <summary>What a listener speaks: HTTP through Kestrel, or raw TCP relayed byte for byte to one upstream.</summary>
+public enum ListenerProtocol
+{
+    Http,
+    Tcp,
+}
 
 /// <summary>
 /// A route sends requests of one listener whose path starts with <see cref="PathPrefix"/> (and whose host matches

@@ -27,6 +27,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         public override string ToString() => "EndStreams";
     }
 
+    /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
+    private sealed record IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+        public override string ToString() => "IdleCheck";
+    }
+
     private readonly IConnectionPort _port;
     private readonly string _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -43,6 +50,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<Ended>(_ => Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)));
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<EndStreams>(_ => _port.EndStreams());
+        Receive<IdleCheck>(_ => CheckIdle());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -83,7 +91,24 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         if (_port.Streams > 0)
             Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
+        {
             _port.RequestClose();
+            CheckIdle();
+        }
+    }
+
+    /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
+    private void CheckIdle()
+    {
+        if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
+        var left = timeout - idle.IdleFor;
+        if (left > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
+            return;
+        }
+        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, idle.IdleFor.TotalSeconds);
+        idle.CloseIdle();
     }
 
     private void OnDeadline()

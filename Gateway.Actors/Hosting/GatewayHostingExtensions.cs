@@ -46,7 +46,7 @@ public static class GatewayHostingExtensions
         }
 
         var listeners = settings.Listeners
-            .Select(l => Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address))
+            .Select(l => Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address).Configure(l))
             .ToList();
         var admin = Open(ListenerRegistry.AdminName, "gateway.admin.address", settings.Admin.Address);
         // Sockets the new config does not serve: our copies go; the predecessor closes its own when it drains.
@@ -77,7 +77,8 @@ public static class GatewayHostingExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             ConfigureServer(kestrel);
-            foreach (var listener in listeners)
+            // A tcp listener's socket is never given to Kestrel: TcpRelay accepts on it.
+            foreach (var listener in listeners.Where(l => l.Protocol == ListenerProtocol.Http))
                 ListenOn(kestrel, runtime, listener);
             kestrel.ListenHandle(admin.FileHandle);
         });
@@ -121,6 +122,9 @@ public static class GatewayHostingExtensions
             var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
+            runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
+            foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
+                runtime.Tcp.Serve(listener);
             runtime.AccessLog?.Start(system, loggerFactory.CreateLogger("Gateway.AccessLog"));
             ShutdownPhases.Register(system, runtime, loggerFactory.CreateLogger("Gateway.Drain"));
         });

@@ -57,6 +57,27 @@ internal static partial class ListenQueue
         }
     }
 
+    /// <summary>Accepts without waiting: null once the queue is empty (new handshakes are refused by then).</summary>
+    internal static Socket? TryAcceptQueued(Socket listener)
+    {
+        while (true)
+        {
+            try
+            {
+                listener.Blocking = false;
+                return listener.Accept();
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionAborted)
+            {
+                // Reset while queued: that connection is gone, the next may not be.
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct SockFilter(ushort Code, byte JumpTrue, byte JumpFalse, uint K);
 

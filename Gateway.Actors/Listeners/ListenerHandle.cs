@@ -6,12 +6,14 @@ namespace Gateway.Listeners;
 
 /// <summary>
 /// One configured listener in production: the socket the gateway bound (Kestrel serves it through
-/// <c>ListenHandle</c> and never owns it), Kestrel's accept loop on it, and lock-free counters for the admin API.
+/// <c>ListenHandle</c> and never owns it; a tcp listener's accept loop is <see cref="TcpAcceptLoop"/>), the accept
+/// loop on it, and lock-free counters for the admin API.
 /// </summary>
 public sealed class ListenerHandle : IListenerPort
 {
     private readonly Socket _socket;
     private OwnedSocketAcceptLoop? _acceptLoop;
+    private TcpAcceptLoop? _tcpLoop;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Connections.KestrelConnection, byte> _silent = new();
     private int _accepting = 1;
     private int _goingAway;
@@ -35,6 +37,15 @@ public sealed class ListenerHandle : IListenerPort
     }
 
     public string Name { get; }
+
+    /// <summary>Served by Kestrel (http) or relayed byte for byte to one upstream (tcp).</summary>
+    public Configuration.ListenerProtocol Protocol { get; internal set; }
+
+    /// <summary>Tcp only: during a drain, close connections that carried no byte for this long.</summary>
+    public TimeSpan? IdleTimeout { get; internal set; }
+
+    /// <summary>The owned listening socket, for the tcp accept loop.</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
     public IPEndPoint Address { get; }
@@ -63,7 +74,7 @@ public sealed class ListenerHandle : IListenerPort
 
     internal void StreamEnded() => Interlocked.Decrement(ref _streams);
 
-    /// <summary>Connections this listener's drain had to force (aborted at the deadline).</summary>
+    /// <summary>Connections this listener's drain had to force (closed at the deadline).</summary>
     public long ForcedConnections => Interlocked.Read(ref _forced);
 
     internal void ConnectionForced() => Interlocked.Increment(ref _forced);
@@ -80,6 +91,9 @@ public sealed class ListenerHandle : IListenerPort
 
     /// <summary>A bound on each wait of the unbind, so that a drain never hangs on it.</summary>
     private static readonly TimeSpan UnbindStepLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The gateway's own accept loop (tcp listeners) runs on this listener's socket.</summary>
+    internal void Attach(TcpAcceptLoop acceptLoop) => _tcpLoop = acceptLoop;
 
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
@@ -104,7 +118,9 @@ public sealed class ListenerHandle : IListenerPort
         if (!handedOff && ListenQueue.StopHandshakes(_socket))
             await Task.Delay(ListenQueue.HandshakeSettle).ConfigureAwait(false);
         if (_acceptLoop is { } loop)
-            await loop.StopAsync(emptyQueue: !handedOff).WaitAsync(UnbindStepLimit).ConfigureAwait(false);
+            await Task.WhenAny(loop.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
+        if (_tcpLoop is { } tcp)
+            await Task.WhenAny(tcp.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
         if (!handedOff)
             _socket.Close();
         await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
@@ -168,6 +184,14 @@ public sealed class ListenerHandle : IListenerPort
     {
         Interlocked.Decrement(ref _inFlight);
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
+    }
+
+    /// <summary>Takes the protocol and idle timeout of its configuration.</summary>
+    internal ListenerHandle Configure(Configuration.ListenerSettings settings)
+    {
+        Protocol = settings.Protocol;
+        IdleTimeout = settings.IdleTimeout;
+        return this;
     }
 
     /// <summary>Takes over a listening socket received from the previous generation.</summary>

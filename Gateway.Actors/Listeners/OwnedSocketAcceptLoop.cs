@@ -29,7 +29,7 @@ internal sealed class OwnedSocketAcceptLoop(ListenerHandle listener, Socket sock
             Socket accepted;
             if (_stop.IsCancellationRequested)
             {
-                if (!_emptyQueue || TryAcceptQueued() is not { } queued)
+                if (!_emptyQueue || ListenQueue.TryAcceptQueued(socket) is not { } queued)
                 {
                     _stopped.TrySetResult();
                     return null;
@@ -61,24 +61,6 @@ internal sealed class OwnedSocketAcceptLoop(ListenerHandle listener, Socket sock
             }
             listener.AcceptedByLoop();
             return connections.Create(accepted);
-        }
-    }
-
-    /// <summary>Accepts without waiting: null once the queue is empty (new handshakes are refused by then).</summary>
-    private Socket? TryAcceptQueued()
-    {
-        try
-        {
-            socket.Blocking = false;
-            return socket.Accept();
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
-        {
-            return e.SocketErrorCode == SocketError.ConnectionAborted ? TryAcceptQueued() : null;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return null;
         }
     }
 

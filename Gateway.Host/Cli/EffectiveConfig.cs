@@ -14,11 +14,22 @@ internal static class EffectiveConfig
         var b = new StringBuilder();
         b.AppendLine($"# effective configuration of {s.Source}");
         b.AppendLine("gateway {");
-        foreach (var l in s.Listeners) b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())} }}");
+        var tcpListeners = s.Listeners.Where(l => l.Protocol == ListenerProtocol.Tcp).Select(l => l.Name).ToHashSet();
+        // An upstream behind a tcp route takes host:port endpoints (an http:// one is refused there).
+        var tcpUpstreams = s.Routes.Where(r => tcpListeners.Contains(r.Listener)).Select(r => r.Upstream).ToHashSet();
+        foreach (var l in s.Listeners)
+            b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}" +
+                (l.Protocol == ListenerProtocol.Tcp ? ", protocol = tcp" : "") +
+                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") + " }");
         foreach (var u in s.Upstreams)
-            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)} }}");
+            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)} }}");
         foreach (var r in s.Routes)
         {
+            if (tcpListeners.Contains(r.Listener))
+            {
+                b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, upstream = {r.Upstream} }}");
+                continue;
+            }
             var action = r.Upstream is not null
                 ? $"upstream = {r.Upstream}"
                 : $"direct-response {{ status = {r.DirectResponse!.Status}, body = {Q(r.DirectResponse.Body)} }}";
@@ -35,7 +46,13 @@ internal static class EffectiveConfig
     public static object Json(GatewaySettings s) => new
     {
         source = s.Source,
-        listeners = s.Listeners.Select(l => new { l.Name, address = l.Address.ToString() }),
+        listeners = s.Listeners.Select(l => new
+        {
+            l.Name,
+            address = l.Address.ToString(),
+            protocol = l.Protocol.ToString().ToLowerInvariant(),
+            idleTimeoutSeconds = l.IdleTimeout?.TotalSeconds,
+        }),
         routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse }),
         upstreams = s.Upstreams.Select(u => new
         {
