@@ -29,7 +29,7 @@ internal static class ConfigSchema
         ["routes"] = new(new Dictionary<string, Node?>(), Route),
         ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
         ["admin"] = Leafs("address", "token"),
-        ["drain"] = Leafs("announce", "deadline"),
+        ["drain"] = Leafs("announce", "deadline", "idle-quiet", "close-spread"),
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),

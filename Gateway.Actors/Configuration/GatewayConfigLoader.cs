@@ -124,6 +124,8 @@ public static class GatewayConfigLoader
             });
             var announce = Check(() => (TimeSpan?)Duration("gateway.drain.announce"));
             var deadline = Check(() => (TimeSpan?)Duration("gateway.drain.deadline"));
+            var idleQuiet = Check(() => (TimeSpan?)Duration("gateway.drain.idle-quiet", TimeSpan.FromMilliseconds(250)));
+            var closeSpread = Check(() => (TimeSpan?)Duration("gateway.drain.close-spread", TimeSpan.Zero));
             Check(() =>
             {
                 if (listenerNames.Count == 0)
@@ -135,6 +137,8 @@ public static class GatewayConfigLoader
                     throw Error("gateway.drain.deadline", "must be greater than 0s");
                 if (announce > deadline)
                     throw Error("gateway.drain.announce", $"announce ({announce?.TotalSeconds}s) is longer than the deadline ({deadline?.TotalSeconds}s)");
+                if (closeSpread + idleQuiet >= deadline - announce)
+                    throw Error("gateway.drain.close-spread", $"idle-quiet + close-spread ({(idleQuiet + closeSpread)?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind");
             });
             if (admin is not null) Check(() => CheckDistinctAddresses(listeners, admin));
 
@@ -161,7 +165,7 @@ public static class GatewayConfigLoader
 
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
-            return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value), config) with
+            return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value) { IdleQuiet = idleQuiet!.Value, CloseSpread = closeSpread!.Value }, config) with
             {
                 JsonLogs = format == "json",
                 AccessLog = accessLog,

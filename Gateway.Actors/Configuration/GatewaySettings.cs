@@ -112,4 +112,13 @@ public sealed record AdminSettings(IPEndPoint Address, string? Token = null)
 /// <summary>The drain timeline, both measured from the signal.</summary>
 /// <param name="Announce">How long listeners keep accepting after the signal (load balancers still send).</param>
 /// <param name="Deadline">When whatever is still open is forced.</param>
-public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline);
+public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline)
+{
+    /// <summary>An idle keep-alive connection used less than this long ago is closed only once it has been quiet this long.</summary>
+    public TimeSpan IdleQuiet { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Idle connections are closed at random moments over this window, not all at once.</summary>
+    public TimeSpan CloseSpread { get; init; } = TimeSpan.Zero;
+
+    public Lifecycle.IdleClosePolicy IdleClose => new(IdleQuiet, CloseSpread);
+}

@@ -27,6 +27,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         public override string ToString() => "EndStreams";
     }
 
+    /// <summary>Timer message: an idle connection has been quiet long enough to be closed.</summary>
+    private sealed record CloseWhenQuiet
+    {
+        public static readonly CloseWhenQuiet Instance = new();
+        public override string ToString() => "CloseWhenQuiet";
+    }
+
     /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
     private sealed record IdleCheck
     {
@@ -51,6 +58,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<EndStreams>(_ => _port.EndStreams());
         Receive<IdleCheck>(_ => CheckIdle());
+        Receive<CloseWhenQuiet>(_ => _port.RequestClose());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -92,8 +100,18 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
         {
-            _port.RequestClose();
+            var delay = _port.InFlight == 0 && _port.Streams == 0
+                ? _drain.IdleClose.DelayFor(_port.IdleFor, Random.Shared.NextDouble())
+                : TimeSpan.Zero;
+            if (delay > TimeSpan.Zero && delay < remaining) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, delay);
+            else _port.RequestClose();
             CheckIdle();
+        }
+        else if (Timers.IsTimerActive(CloseWhenQuiet.Instance))
+        {
+            // A second drain is a hurry: the quiet period and the spread give way.
+            Timers.Cancel(CloseWhenQuiet.Instance);
+            _port.RequestClose();
         }
     }
 
@@ -101,13 +119,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private void CheckIdle()
     {
         if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
-        var left = timeout - idle.IdleFor;
+        var left = timeout - _port.IdleFor;
         if (left > TimeSpan.Zero)
         {
             Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
             return;
         }
-        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, idle.IdleFor.TotalSeconds);
+        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, _port.IdleFor.TotalSeconds);
         idle.CloseIdle();
     }
 

@@ -101,7 +101,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;
-        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload);
+        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload) { IdleClose = current.Settings.Drain.IdleClose };
         foreach (var upstream in upstreams.Except(current.Upstreams)) supervisor.Tell(new GatewaySupervisor.AddUpstream(upstream));
         foreach (var upstream in retiredUpstreams) supervisor.Tell(new GatewaySupervisor.RetireUpstream(upstream, drain));
         foreach (var listener in removed) supervisor.Tell(new GatewaySupervisor.RetireListener(listener.Name, drain));
