@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using System.Security.Authentication;
+using Gateway.Tls;
 
 namespace Gateway.Configuration;
 
@@ -199,7 +201,97 @@ public static class GatewayConfigLoader
         private ListenerSettings ReadListener(string name)
         {
             var key = $"gateway.listeners.{name}";
-            return new ListenerSettings(name, Address($"{key}.address"));
+            var address = Address($"{key}.address");
+            return new ListenerSettings(name, address) { Tls = config.HasPath($"{key}.tls") ? ReadListenerTls($"{key}.tls") : null };
+        }
+
+        /// <summary>Where relative certificate paths start: the config file's folder (the working folder for the embedded default).</summary>
+        private string Folder => source == EmbeddedDefaultName
+            ? Directory.GetCurrentDirectory()
+            : Path.GetDirectoryName(Path.GetFullPath(source)) ?? Directory.GetCurrentDirectory();
+
+        private string File(string key, string? text) =>
+            string.IsNullOrWhiteSpace(text) ? throw Error(key, "must name a file") : Path.GetFullPath(text, Folder);
+
+        private ListenerTlsSettings ReadListenerTls(string key)
+        {
+            var files = Pair(key, String($"{key}.certificate"), String($"{key}.key"));
+            var version = String($"{key}.min-version") ?? "1.2";
+            var protocols = version switch
+            {
+                "1.2" => SslProtocols.Tls12 | SslProtocols.Tls13,
+                "1.3" => SslProtocols.Tls13,
+                _ => throw Error($"{key}.min-version", $"\"{version}\" is not a TLS version the gateway offers: write \"1.2\" or \"1.3\""),
+            };
+            var unknown = String($"{key}.unknown-sni") ?? "default";
+            var unknownSni = unknown switch
+            {
+                "default" => UnknownSni.Default,
+                "refuse" => UnknownSni.Refuse,
+                _ => throw Error($"{key}.unknown-sni", $"\"{unknown}\" is not a choice: write default or refuse"),
+            };
+            var sni = new Dictionary<string, CertificateFiles>(StringComparer.OrdinalIgnoreCase);
+            if (config.GetValue($"{key}.sni") is { } names && names.IsObject())
+                foreach (var (name, value) in names.GetObject().Items)
+                {
+                    var entry = $"{key}.sni.\"{name}\"";
+                    if (!System.Text.RegularExpressions.Regex.IsMatch(name, @"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$"))
+                        throw Error(entry, "is not a host name: write e.g. \"api.example.test\" or \"*.example.test\"");
+                    var pair = value.GetObject().Items;
+                    sni[name.ToLowerInvariant()] = Pair(entry,
+                        pair.TryGetValue("certificate", out var c) && c.IsString() ? c.GetString() : null,
+                        pair.TryGetValue("key", out var k) && k.IsString() ? k.GetString() : null);
+                }
+            return new ListenerTlsSettings(files, sni, protocols, unknownSni);
+        }
+
+        /// <summary>A certificate and its key, both named, readable and matching: checked now so a bad pair starts nothing.</summary>
+        private CertificateFiles Pair(string key, string? certificate, string? privateKey, string certificateKey = "certificate", string keyKey = "key")
+        {
+            if (certificate is null) throw Error($"{key}.{certificateKey}", "missing: name the PEM certificate file");
+            if (privateKey is null) throw Error($"{key}.{keyKey}", "missing: name the PEM private key file");
+            var files = new CertificateFiles(File($"{key}.{certificateKey}", certificate), File($"{key}.{keyKey}", privateKey), key);
+            try
+            {
+                CertificateLoader.Load(files, DateTimeOffset.UtcNow).Dispose();
+            }
+            catch (CertificateException e)
+            {
+                throw Error($"{key}.{(e.File == files.PrivateKey && e.File != files.Certificate ? keyKey : certificateKey)}", $"{e.File}: {e.Reason}");
+            }
+            return files;
+        }
+
+        private UpstreamTlsSettings ReadUpstreamTls(string key)
+        {
+            var ca = String($"{key}.ca") is { } caText ? File($"{key}.ca", caText) : null;
+            if (ca is not null)
+            {
+                try
+                {
+                    CertificateLoader.LoadBundle(ca);
+                }
+                catch (CertificateException e)
+                {
+                    throw Error($"{key}.ca", $"{e.File}: {e.Reason}");
+                }
+            }
+            var certificate = String($"{key}.client-certificate");
+            var privateKey = String($"{key}.client-key");
+            var client = certificate is null && privateKey is null ? null
+                : Pair(key, certificate, privateKey, "client-certificate", "client-key");
+            return new UpstreamTlsSettings(ca, client, Bool($"{key}.verify", true));
+        }
+
+        private bool Bool(string key, bool fallback)
+        {
+            if (!config.HasPath(key)) return fallback;
+            return String(key)?.ToLowerInvariant() switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                var text => throw Error(key, $"\"{text}\" is not on or off"),
+            };
         }
 
         private UpstreamSettings ReadUpstream(string name)
@@ -217,7 +309,10 @@ public static class GatewayConfigLoader
             var response = Duration($"{key}.response-timeout", DefaultResponseTimeout);
             if (connect <= TimeSpan.Zero) throw Error($"{key}.connect-timeout", "must be greater than 0s");
             if (response <= TimeSpan.Zero) throw Error($"{key}.response-timeout", "must be greater than 0s");
-            return new UpstreamSettings(name, endpoints, connect, response);
+            var tls = config.HasPath($"{key}.tls") ? ReadUpstreamTls($"{key}.tls") : null;
+            if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
+                throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
+            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls };
         }
 
         private Uri Endpoint(string key, HoconValue value)
@@ -229,8 +324,8 @@ public static class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port or http://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 
@@ -249,13 +344,24 @@ public static class GatewayConfigLoader
 
             var upstream = String($"{key}.upstream");
             var direct = config.HasPath($"{key}.direct-response") ? ReadDirect($"{key}.direct-response") : null;
-            if (upstream is null == direct is null)
-                throw Error(key, "a route needs exactly one of `upstream` or `direct-response`");
+            var redirect = Bool($"{key}.redirect-https", false)
+                ? new RedirectHttpsSettings(config.HasPath($"{key}.redirect-https-port") ? Port($"{key}.redirect-https-port") : null)
+                : null;
+            if (redirect is null && config.HasPath($"{key}.redirect-https-port"))
+                throw Error($"{key}.redirect-https-port", "only used with redirect-https = on");
+            if ((upstream is null ? 0 : 1) + (direct is null ? 0 : 1) + (redirect is null ? 0 : 1) != 1)
+                throw Error(key, "a route needs exactly one of `upstream`, `direct-response` or `redirect-https = on`");
             if (upstream is not null && !upstreams.Contains(upstream))
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct);
+            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect };
+        }
+
+        private int Port(string key)
+        {
+            var port = Int(key, 443);
+            return port is >= 1 and <= 65535 ? port : throw Error(key, $"{port} is not a port (1–65535)");
         }
 
         private DirectResponseSettings ReadDirect(string key)

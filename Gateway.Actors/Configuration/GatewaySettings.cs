@@ -42,8 +42,12 @@ public sealed record HotRestartSettings(string SocketPath)
     }
 }
 
-/// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2 cleartext).</summary>
-public sealed record ListenerSettings(string Name, IPEndPoint Address);
+/// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2: cleartext, or TLS with ALPN).</summary>
+public sealed record ListenerSettings(string Name, IPEndPoint Address)
+{
+    /// <summary>TLS on this listener, when configured.</summary>
+    public ListenerTlsSettings? Tls { get; init; }
+}
 
 /// <summary>
 /// A route sends requests of one listener whose path starts with <see cref="PathPrefix"/> (and whose host matches
@@ -55,7 +59,14 @@ public sealed record RouteSettings(
     string PathPrefix,
     string? Host,
     string? Upstream,
-    DirectResponseSettings? DirectResponse);
+    DirectResponseSettings? DirectResponse)
+{
+    /// <summary>Answer with a 308 to the same host and path over https instead (port when set, else 443).</summary>
+    public RedirectHttpsSettings? RedirectHttps { get; init; }
+}
+
+/// <summary>The HTTP→HTTPS redirect of a route; <paramref name="Port"/> null means the default port (443).</summary>
+public sealed record RedirectHttpsSettings(int? Port);
 
 /// <summary>A fixed answer given by the gateway itself.</summary>
 public sealed record DirectResponseSettings(int Status, string Body);
@@ -66,7 +77,11 @@ public sealed record UpstreamSettings(
     string Name,
     IReadOnlyList<Uri> Endpoints,
     TimeSpan ConnectTimeout,
-    TimeSpan ResponseTimeout);
+    TimeSpan ResponseTimeout)
+{
+    /// <summary>TLS to the <c>https://</c> endpoints (verification on with the system store when not configured).</summary>
+    public UpstreamTlsSettings? Tls { get; init; }
+}
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>
 public sealed record AdminSettings(IPEndPoint Address, string? Token = null)

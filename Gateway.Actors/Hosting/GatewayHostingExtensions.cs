@@ -11,7 +11,10 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,7 +49,7 @@ public static class GatewayHostingExtensions
         }
 
         var listeners = settings.Listeners
-            .Select(l => Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address))
+            .Select(l => WithCertificates(settings, l, Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address)))
             .ToList();
         var admin = Open(ListenerRegistry.AdminName, "gateway.admin.address", settings.Admin.Address);
         // Sockets the new config does not serve: our copies go; the predecessor closes its own when it drains.
@@ -72,6 +75,8 @@ public static class GatewayHostingExtensions
         services.AddHttpForwarder();
         services.AddSingleton<IConnectionListenerFactory, RecordingListenerFactory>();
         services.AddHostedService<DrainCoordinator>();
+        services.AddSingleton<Tls.TlsService>();
+        services.AddHostedService(provider => provider.GetRequiredService<Tls.TlsService>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPhases.Budget(settings.Drain));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -125,11 +130,27 @@ public static class GatewayHostingExtensions
         kestrel.AllowAlternateSchemes = true;
     }
 
-    /// <summary>Serves one gateway listener's socket: HTTP/1.1 and h2c, one ConnectionActor per connection.</summary>
+    /// <summary>
+    /// Serves one gateway listener's socket: HTTP/1.1 and h2c, or TLS with ALPN (h2, http/1.1); one ConnectionActor
+    /// per connection. On a TLS listener the order is: the guard (raw bytes: plain HTTP turned away, refusals
+    /// counted), Kestrel's HTTPS (certificate chosen per handshake by SNI), then the gateway's middleware on the
+    /// decrypted connection, where ALPN has already chosen the protocol.
+    /// </summary>
     internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener) =>
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
+            if (listener.Tls is { } certificates)
+            {
+                options.Use(next => context => Tls.TlsConnectionGuard.GuardAsync(listener, context, next));
+                options.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = certificates.Select,
+                    SslProtocols = certificates.Settings.Protocols,
+                    ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
+                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                });
+            }
             options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
         });
 
@@ -140,12 +161,23 @@ public static class GatewayHostingExtensions
     private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
     {
         var connection = new KestrelConnection(context, listener);
-        using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
-        sniffTimeout.CancelAfter(FirstBytesTimeout);
-        var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
-        if (protocol == CleartextHttp2Detection.ClientProtocol.None)
-            return;
-        connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+        if (listener.Tls is not null)
+        {
+            // Decrypted already: ALPN chose the protocol, there is no preface to sniff.
+            var negotiated = context.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol ?? ReadOnlyMemory<byte>.Empty;
+            if (!Tls.TlsConnectionGuard.Admit(context, negotiated.Span))
+                return;
+            connection.IsHttp2 = negotiated.Span.SequenceEqual("h2"u8);
+        }
+        else
+        {
+            using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
+            sniffTimeout.CancelAfter(FirstBytesTimeout);
+            var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
+            if (protocol == CleartextHttp2Detection.ClientProtocol.None)
+                return;
+            connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+        }
         context.Items[KestrelConnection.ItemsKey] = connection;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
@@ -172,6 +204,22 @@ public static class GatewayHostingExtensions
             throw new GatewayConfigException(settings.Source, "gateway.access-log.path", $"cannot open {log.Path}: {e.Message}", e);
         }
         return new Telemetry.AccessLog(sink, log.Buffer);
+    }
+
+    /// <summary>Loads a TLS listener's certificates; a file that cannot be served is a config error naming its key.</summary>
+    internal static ListenerHandle WithCertificates(GatewaySettings settings, ListenerSettings wanted, ListenerHandle listener)
+    {
+        if (wanted.Tls is not { } tls) return listener;
+        try
+        {
+            listener.Tls = new Tls.CertificateStore(wanted.Name, tls, TimeProvider.System);
+            return listener;
+        }
+        catch (Tls.CertificateException e)
+        {
+            var key = tls.AllFiles.FirstOrDefault(f => f.Certificate == e.File || f.PrivateKey == e.File)?.Key ?? $"gateway.listeners.{wanted.Name}.tls";
+            throw new GatewayConfigException(settings.Source, key, e.Message, e);
+        }
     }
 
     /// <summary>Runs a bind; an address that cannot be bound becomes a config error naming its key.</summary>
