@@ -88,8 +88,8 @@ public static class Program
             settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
         foreach (var listener in gateway.Runtime.Listeners.All)
-            logger.LogInformation("Listener {Name} listening on http://{Address}{Origin}", listener.Name, listener.Address,
-                listener.Adopted ? " (socket taken over)" : "");
+            logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
+                listener.Tls is null ? "http" : "https", listener.Address, listener.Adopted ? " (socket taken over)" : "");
         logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
     }
 }

@@ -12,3 +12,15 @@ public enum TlsRefusal
     /// <summary>Any other failed handshake: no shared version or cipher, the client rejected the certificate, a timeout.</summary>
     HandshakeFailed,
 }
+
+/// <summary>The label a refusal reason carries in metrics and the admin API.</summary>
+public static class TlsRefusalNames
+{
+    public static string Of(TlsRefusal reason) => reason switch
+    {
+        TlsRefusal.PlainHttp => "plain-http",
+        TlsRefusal.NoSharedProtocol => "no-shared-protocol",
+        TlsRefusal.UnknownSni => "unknown-sni",
+        _ => "handshake-failed",
+    };
+}
