@@ -37,17 +37,11 @@ internal static class CertificateLoader
             {
                 throw new CertificateException(files.PrivateKey, KeyProblem(keyPem, e), e);
             }
-            if (now < withKey.NotBefore)
-            {
-                withKey.Dispose();
-                throw new CertificateException(files.Certificate, $"not valid yet (valid from {withKey.NotBefore.ToUniversalTime():u})");
-            }
-            if (now > withKey.NotAfter)
-            {
-                withKey.Dispose();
-                throw new CertificateException(files.Certificate, $"expired on {withKey.NotAfter.ToUniversalTime():u}");
-            }
-            return withKey;
+            var (notBefore, notAfter) = (withKey.NotBefore.ToUniversalTime(), withKey.NotAfter.ToUniversalTime());
+            if (now >= notBefore && now <= notAfter)
+                return withKey;
+            withKey.Dispose();
+            throw new CertificateException(files.Certificate, now < notBefore ? $"not valid yet (valid from {notBefore:u})" : $"expired on {notAfter:u}");
         }
     }
 

@@ -67,7 +67,20 @@ public sealed partial class TlsService(GatewayRuntime runtime, ILogger<TlsServic
             if (_watcher is not null && files.SequenceEqual(_watched)) return;
             _watcher?.Dispose();
             _watched = files;
-            _watcher = files.Count == 0 ? null : new CertificateWatcher(files, Quiet, () => Reload("a certificate file changed"));
+            _watcher = files.Count == 0 ? null : new CertificateWatcher(files, Quiet, ReloadOnChange);
+        }
+    }
+
+    /// <summary>Runs on a timer thread: whatever goes wrong is logged, never thrown (it would end the process).</summary>
+    private void ReloadOnChange()
+    {
+        try
+        {
+            Reload("a certificate file changed");
+        }
+        catch (Exception e)
+        {
+            Log.ReloadFailed(logger, e);
         }
     }
 
@@ -95,6 +108,10 @@ public sealed partial class TlsService(GatewayRuntime runtime, ILogger<TlsServic
         [LoggerMessage(EventId = EventIds.CertificateRejected, Level = LogLevel.Error,
             Message = "Listener {Listener}: new certificate rejected, the one in service stays: {File}: {Reason} ({Why})")]
         public static partial void Rejected(ILogger logger, string listener, string file, string reason, string why);
+
+        [LoggerMessage(EventId = EventIds.CertificateRejected, Level = LogLevel.Error,
+            Message = "Certificate reload failed, the certificates in service stay")]
+        public static partial void ReloadFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = EventIds.UpstreamTlsUnverified, Level = LogLevel.Warning,
             Message = "Upstream {Upstream}: TLS certificate verification is OFF (tls.verify = off): its https endpoints are not authenticated")]
