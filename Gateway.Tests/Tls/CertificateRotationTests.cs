@@ -24,14 +24,16 @@ public sealed class CertificateRotationTests(ITestOutputHelper output) : IAsyncL
     {
         _upstream = await UpstreamServer.StartAsync();
         (_first, _cert, _key) = _pki.Server("server", "localhost");
-        var settings = GatewayConfigLoader.Parse($$"""
+        var file = Path.Combine(_pki.Folder, "gateway.conf");
+        File.WriteAllText(file, $$"""
             gateway {
               listeners.public { address = "127.0.0.1:0", tls { certificate = "{{_cert}}", key = "{{_key}}" } }
               admin.address = "127.0.0.1:0"
               upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
               routes.app { listener = public, path-prefix = "/", upstream = app }
             }
-            """, Path.Combine(_pki.Folder, "gateway.conf"));
+            """);
+        var settings = GatewayConfigLoader.Load(file);
         _gateway = GatewayApplication.Create(settings, logging => logging.AddProvider(_log));
         await _gateway.App.StartAsync();
     }
@@ -74,12 +76,12 @@ public sealed class CertificateRotationTests(ITestOutputHelper output) : IAsyncL
             }
         }).ToList();
 
-        await Wait.UntilAsync(() => Volatile.Read(ref requests) >= 200);
+        await Wait.UntilAsync(() => Volatile.Read(ref requests) >= 1000);
         var second = _pki.Issue("server", ["localhost"]);
         _pki.Write(second, "server");
         await Wait.UntilAsync(() => ServedSerial == second.SerialNumber);
         var atSwap = Volatile.Read(ref requests);
-        await Wait.UntilAsync(() => Volatile.Read(ref requests) >= atSwap + 200);
+        await Wait.UntilAsync(() => Volatile.Read(ref requests) >= atSwap + 1000);
 
         using var after = new TlsClient(_pki.Ca, Endpoint);
         Assert.Equal("hello from upstream", await after.Http.GetStringAsync("https://localhost/hello"));
@@ -93,6 +95,27 @@ public sealed class CertificateRotationTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal([second.SerialNumber], after.Serials);
         Assert.Contains(_log.Lines, l => l.Contains("now serves certificate") && l.Contains(second.SerialNumber));
         clients.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
+    public async Task Post_reload_puts_the_new_certificate_in_service_when_it_answers_and_keeps_open_connections()
+    {
+        using var before = new TlsClient(_pki.Ca, Endpoint);
+        Assert.Equal("hello from upstream", await before.Http.GetStringAsync("https://localhost/hello"));
+        var second = _pki.Issue("server", ["localhost"]);
+        _pki.Write(second, "server");
+
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{_gateway.Admin.Address}") };
+        var reload = await admin.PostAsync("/reload", null);
+        Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        Assert.Equal(second.SerialNumber, ServedSerial);
+
+        using var after = new TlsClient(_pki.Ca, Endpoint);
+        Assert.Equal("hello from upstream", await after.Http.GetStringAsync("https://localhost/hello"));
+        Assert.Equal("hello from upstream", await before.Http.GetStringAsync("https://localhost/hello"));
+        Assert.Equal([second.SerialNumber], after.Serials);
+        Assert.Equal([_first.SerialNumber], before.Serials); // the same connection, still open
+        Assert.Contains(second.SerialNumber, await admin.GetStringAsync("/config"));
     }
 
     [Fact]
