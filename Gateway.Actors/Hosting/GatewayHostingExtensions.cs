@@ -149,6 +149,7 @@ public static class GatewayHostingExtensions
                     SslProtocols = certificates.Settings.Protocols,
                     ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    OnAuthenticate = (context, ssl) => Tls.TlsConnectionGuard.ChooseCertificate(certificates, context, ssl),
                 });
             }
             options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));

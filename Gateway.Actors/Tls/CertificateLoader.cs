@@ -45,6 +45,17 @@ internal static class CertificateLoader
         }
     }
 
+    /// <summary>The intermediates that follow the leaf in a certificate file (sent with it in every handshake).</summary>
+    public static X509Certificate2Collection Intermediates(CertificateFiles files)
+    {
+        var all = new X509Certificate2Collection();
+        all.ImportFromPem(Read(files.Certificate));
+        var intermediates = new X509Certificate2Collection();
+        for (var i = 1; i < all.Count; i++) intermediates.Add(all[i]);
+        all[0].Dispose();
+        return intermediates;
+    }
+
     /// <summary>Loads every certificate of a PEM bundle (CAs to trust).</summary>
     public static X509Certificate2Collection LoadBundle(string file)
     {

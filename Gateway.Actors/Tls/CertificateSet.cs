@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
 
@@ -6,12 +7,14 @@ namespace Gateway.Tls;
 /// <summary>One listener's certificates as loaded together: replaced as a whole, so a handshake never sees half a rotation.</summary>
 internal sealed class CertificateSet
 {
-    private readonly X509Certificate2 _default;
-    private readonly Dictionary<string, X509Certificate2> _byName;
+    /// <summary>A certificate ready to serve: its handshake context (intermediates included) is built once, not per handshake.</summary>
+    internal sealed record Entry(X509Certificate2 Certificate, SslStreamCertificateContext Context);
 
-    private CertificateSet(X509Certificate2 @default, Dictionary<string, X509Certificate2> byName, IReadOnlyList<CertificateInfo> info)
+    private readonly Dictionary<string, Entry> _byName;
+
+    private CertificateSet(Entry @default, Dictionary<string, Entry> byName, IReadOnlyList<CertificateInfo> info)
     {
-        _default = @default;
+        Default = @default;
         _byName = byName;
         Info = info;
     }
@@ -19,23 +22,30 @@ internal sealed class CertificateSet
     /// <summary>The certificates in service, the default first.</summary>
     public IReadOnlyList<CertificateInfo> Info { get; }
 
+    public Entry Default { get; }
+
     /// <summary>Loads every file of <paramref name="settings"/>; the first bad one fails the whole set.</summary>
     /// <exception cref="CertificateException">Names the bad file and why.</exception>
     public static CertificateSet Load(ListenerTlsSettings settings, DateTimeOffset now)
     {
         var loaded = new List<X509Certificate2>();
+        Entry Read(CertificateFiles files)
+        {
+            var certificate = CertificateLoader.Load(files, now);
+            loaded.Add(certificate);
+            // offline: the chain is what the file holds; nothing is fetched while a handshake waits.
+            return new Entry(certificate, SslStreamCertificateContext.Create(certificate, CertificateLoader.Intermediates(files), offline: true));
+        }
         try
         {
-            var @default = CertificateLoader.Load(settings.Default, now);
-            loaded.Add(@default);
-            var info = new List<CertificateInfo> { CertificateInfo.Of("default", settings.Default.Certificate, @default) };
-            var byName = new Dictionary<string, X509Certificate2>(StringComparer.OrdinalIgnoreCase);
+            var @default = Read(settings.Default);
+            var info = new List<CertificateInfo> { CertificateInfo.Of("default", settings.Default.Certificate, @default.Certificate) };
+            var byName = new Dictionary<string, Entry>(StringComparer.OrdinalIgnoreCase);
             foreach (var (name, files) in settings.Sni)
             {
-                var certificate = CertificateLoader.Load(files, now);
-                loaded.Add(certificate);
-                byName[name] = certificate;
-                info.Add(CertificateInfo.Of(name, files.Certificate, certificate));
+                var entry = Read(files);
+                byName[name] = entry;
+                info.Add(CertificateInfo.Of(name, files.Certificate, entry.Certificate));
             }
             return new CertificateSet(@default, byName, info);
         }
@@ -47,15 +57,13 @@ internal sealed class CertificateSet
     }
 
     /// <summary>The certificate for a requested server name: exact, then a one-label wildcard, else null.</summary>
-    public X509Certificate2? ForName(string? serverName)
+    public Entry? ForName(string? serverName)
     {
         if (string.IsNullOrEmpty(serverName) || _byName.Count == 0) return null;
         if (_byName.TryGetValue(serverName, out var exact)) return exact;
         var dot = serverName.IndexOf('.');
         return dot > 0 && _byName.TryGetValue("*" + serverName[dot..], out var wildcard) ? wildcard : null;
     }
-
-    public X509Certificate2 Default => _default;
 
     /// <summary>True when <paramref name="serverName"/> is one the listener has a certificate for (the default's SANs included).</summary>
     public bool Knows(string serverName) =>

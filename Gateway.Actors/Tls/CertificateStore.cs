@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Connections;
@@ -33,9 +34,20 @@ public sealed class CertificateStore
 
     /// <summary>
     /// Kestrel's <c>ServerCertificateSelector</c>: the certificate for the client's SNI name; null refuses the
-    /// handshake (an unknown name with <c>unknown-sni = refuse</c>) and records why on the connection.
+    /// handshake (an unknown name with <c>unknown-sni = refuse</c>) and records why on the connection. Used when the
+    /// ClientHello could not be read ahead (see <see cref="SelectContext"/>).
     /// </summary>
-    internal X509Certificate2? Select(ConnectionContext? connection, string? serverName)
+    internal X509Certificate2? Select(ConnectionContext? connection, string? serverName) =>
+        Choose(connection, serverName)?.Certificate;
+
+    /// <summary>
+    /// The handshake context for the SNI name read from the ClientHello, chosen before the handshake starts: it
+    /// carries the certificate's intermediates and is built once per load. Null: refused (counted).
+    /// </summary>
+    internal SslStreamCertificateContext? SelectContext(ConnectionContext connection, string? serverName) =>
+        Choose(connection, serverName)?.Context;
+
+    private CertificateSet.Entry? Choose(ConnectionContext? connection, string? serverName)
     {
         var set = Volatile.Read(ref _set);
         if (string.IsNullOrEmpty(serverName)) return set.Default;

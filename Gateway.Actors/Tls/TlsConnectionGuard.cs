@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Text;
 using Gateway.Listeners;
 using Microsoft.AspNetCore.Connections;
@@ -50,6 +51,20 @@ internal static class TlsConnectionGuard
         await next(context);
         if (!state.Established || state.Refusal is not null)
             listener.CountTlsRefusal(state.Refusal ?? (hello.OffersNoneOf(Spoken) ? TlsRefusal.NoSharedProtocol : TlsRefusal.HandshakeFailed));
+    }
+
+    /// <summary>
+    /// Runs just before the handshake (Kestrel's <c>OnAuthenticate</c>): when the guard read the whole ClientHello,
+    /// the certificate is chosen here from its SNI name, as a prebuilt context that sends the intermediates too;
+    /// otherwise Kestrel's selector chooses during the handshake, with the same rules.
+    /// </summary>
+    public static void ChooseCertificate(CertificateStore certificates, ConnectionContext context, SslServerAuthenticationOptions ssl)
+    {
+        if (TlsHandshakeState.Of(context) is not { Hello.Read: true } state) return;
+        if (certificates.SelectContext(context, state.Hello.ServerName) is not { } chosen) return; // the selector refuses it again
+        ssl.ServerCertificateSelectionCallback = null;
+        ssl.ServerCertificate = null;
+        ssl.ServerCertificateContext = chosen;
     }
 
     /// <summary>

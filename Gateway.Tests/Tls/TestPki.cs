@@ -25,7 +25,7 @@ public sealed class TestPki : IDisposable
     public string CaFile { get; }
 
     /// <summary>Issues a certificate for <paramref name="names"/> (DNS names, or IP addresses), valid in the given window.</summary>
-    public X509Certificate2 Issue(string subject, string[] names, bool client = false, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    public X509Certificate2 Issue(string subject, string[] names, bool client = false, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, X509Certificate2? issuer = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={subject}", key, HashAlgorithmName.SHA256);
@@ -40,7 +40,19 @@ public sealed class TestPki : IDisposable
             [client ? new Oid("1.3.6.1.5.5.7.3.2") : new Oid("1.3.6.1.5.5.7.3.1")], false));
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7f;
-        using var issued = request.Create(Ca, notBefore ?? DateTimeOffset.UtcNow.AddHours(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(90), serial);
+        using var issued = request.Create(issuer ?? Ca, notBefore ?? DateTimeOffset.UtcNow.AddHours(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(90), serial);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>An intermediate CA under the root (with its key), for chains.</summary>
+    public X509Certificate2 Intermediate(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        using var issued = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-20), DateTimeOffset.UtcNow.AddDays(300), RandomNumberGenerator.GetBytes(8));
         return issued.CopyWithPrivateKey(key);
     }
 

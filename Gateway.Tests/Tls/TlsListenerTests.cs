@@ -78,6 +78,40 @@ public sealed class TlsListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Intermediates_in_the_certificate_file_are_sent_so_a_client_trusting_only_the_root_accepts()
+    {
+        using var intermediate = _pki.Intermediate("Gateway Test Intermediate");
+        var leaf = _pki.Issue("chained", ["localhost"], issuer: intermediate);
+        var (cert, key) = _pki.Write(leaf, "chained");
+        File.AppendAllText(cert, "\n" + intermediate.ExportCertificatePem() + "\n");
+        await using var gateway = await InProcessGateway.StartAsync(Config($"certificate = \"{cert}\", key = \"{key}\""));
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(Endpoint(gateway));
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream());
+        var sent = new List<string>();
+        var trusted = false;
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+            {
+                sent.AddRange(chain!.ChainPolicy.ExtraStore.Select(c => c.Subject));
+                using var own = new System.Security.Cryptography.X509Certificates.X509Chain();
+                own.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                own.ChainPolicy.CustomTrustStore.Add(_pki.Ca);
+                own.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+                own.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                trusted = own.Build((System.Security.Cryptography.X509Certificates.X509Certificate2)certificate!);
+                return trusted;
+            },
+        });
+        Assert.Contains("CN=Gateway Test Intermediate", sent);
+        Assert.True(trusted);
+        Assert.Equal(leaf.SerialNumber, ((System.Security.Cryptography.X509Certificates.X509Certificate2)tls.RemoteCertificate!).SerialNumber);
+    }
+
+    [Fact]
     public async Task Plain_http_an_unknown_name_and_no_shared_protocol_are_each_closed_cleanly_and_counted()
     {
         var (_, cert, key) = _pki.Server("default", "localhost");
