@@ -37,8 +37,12 @@ public sealed class TlsAdminAndRedirectTests : IDisposable
         Assert.InRange(served.GetProperty("daysToExpiry").GetDouble(), 89, 90);
         Assert.Contains("gateway_tls_certificate_expiry_days{listener=\"secure\",certificate=\"default\"} 89.9", await admin.GetStringAsync("/metrics"));
 
-        using var client = new TlsClient(_pki.Ca, gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "secure").Address);
+        var secure = gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "secure");
+        using var client = new TlsClient(_pki.Ca, secure.Address);
         Assert.Equal("secure", await client.Http.GetStringAsync("https://localhost/"));
+        // min-version = "1.3": a client that speaks only TLS 1.2 is refused, and counted.
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsClient.HandshakeAsync(secure.Address, "localhost", ["http/1.1"], _pki.Ca, System.Security.Authentication.SslProtocols.Tls12));
+        await Wait.UntilAsync(() => secure.TlsRefused(Gateway.Tls.TlsRefusal.HandshakeFailed) == 1);
 
         using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         var redirect = await plain.PostAsync(new Uri(gateway.Listener("plain"), "/a/b?x=1"), new StringContent("body"));

@@ -64,7 +64,8 @@ public sealed class TlsClient : IDisposable
     }
 
     /// <summary>One raw TLS handshake: the certificate's serial and the protocol ALPN chose, or the exception.</summary>
-    public static async Task<(string Serial, string Alpn)> HandshakeAsync(IPEndPoint endpoint, string? serverName, string[] alpn, X509Certificate2 ca)
+    public static async Task<(string Serial, string Alpn)> HandshakeAsync(IPEndPoint endpoint, string? serverName, string[] alpn, X509Certificate2 ca,
+        System.Security.Authentication.SslProtocols protocols = System.Security.Authentication.SslProtocols.None)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(endpoint);
@@ -73,6 +74,7 @@ public sealed class TlsClient : IDisposable
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = serverName ?? "",
+            EnabledSslProtocols = protocols,
             ApplicationProtocols = alpn.Select(p => new SslApplicationProtocol(p)).ToList(),
             RemoteCertificateValidationCallback = (_, certificate, _, _) =>
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Gateway.Tests.Tls;
@@ -60,7 +61,19 @@ public sealed class UpstreamTlsTests : IDisposable
         // The certificate is for localhost, the endpoint is an IP address: the name check fails though the CA is trusted.
         await using (var wrongName = await InProcessGateway.StartAsync(Config(upstream.Port, $"ca = \"{_pki.CaFile}\"", "127.0.0.1")))
             Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync(new Uri(wrongName.Listener(), "/hello"))).StatusCode);
-        await using (var unverified = await InProcessGateway.StartAsync(Config(upstream.Port, "verify = off")))
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(unverified.Listener(), "/hello"))).StatusCode);
+        var log = new CapturedLog();
+        var unverified = Gateway.Host.GatewayApplication.Create(Gateway.Configuration.GatewayConfigLoader.Parse(Config(upstream.Port, "verify = off"), "test.conf"),
+            logging => logging.AddProvider(log));
+        await unverified.App.StartAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://{unverified.Runtime.Listeners.All.Single().Address}/hello")).StatusCode);
+            Assert.Contains(log.Lines, l => l.StartsWith("Warning") && l.Contains("Upstream secure: TLS certificate verification is OFF"));
+        }
+        finally
+        {
+            await unverified.App.StopAsync();
+            await unverified.App.DisposeAsync();
+        }
     }
 }
