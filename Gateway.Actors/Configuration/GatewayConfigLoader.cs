@@ -20,11 +20,15 @@ public static class GatewayConfigLoader
     private static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Loads <paramref name="path"/>, or the embedded default when it is null.</summary>
+    /// <param name="readCertificates">
+    /// False for an operator command that only needs the admin address: the certificate and key files (often
+    /// readable by the gateway's user alone) are named but not read.
+    /// </param>
     /// <exception cref="GatewayConfigException">The file is missing, unreadable, or invalid.</exception>
-    public static GatewaySettings Load(string? path)
+    public static GatewaySettings Load(string? path, bool readCertificates = true)
     {
         if (path is null)
-            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName);
+            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName, readCertificates);
 
         string text;
         try
@@ -35,11 +39,13 @@ public static class GatewayConfigLoader
         {
             throw new GatewayConfigException(path, "(file)", $"cannot read the file: {e.Message}", e);
         }
-        return Parse(text, Path.GetFullPath(path));
+        return Parse(text, Path.GetFullPath(path), readCertificates);
     }
 
     /// <summary>Parses and validates HOCON text; <paramref name="source"/> names it in errors.</summary>
-    public static GatewaySettings Parse(string hocon, string source)
+    public static GatewaySettings Parse(string hocon, string source) => Parse(hocon, source, readCertificates: true);
+
+    private static GatewaySettings Parse(string hocon, string source, bool readCertificates)
     {
         Config user;
         try
@@ -52,7 +58,7 @@ public static class GatewayConfigLoader
         }
 
         var merged = user.WithFallback(ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf")));
-        return new Reader(merged, source).Read();
+        return new Reader(merged, source, readCertificates).Read();
     }
 
     /// <summary>The embedded reference configuration (every default), for hosts that build their own config.</summary>
@@ -69,7 +75,7 @@ public static class GatewayConfigLoader
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source)
+    private sealed class Reader(Config config, string source, bool readCertificates)
     {
         private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
 
@@ -251,6 +257,7 @@ public static class GatewayConfigLoader
             if (certificate is null) throw Error($"{key}.{certificateKey}", "missing: name the PEM certificate file");
             if (privateKey is null) throw Error($"{key}.{keyKey}", "missing: name the PEM private key file");
             var files = new CertificateFiles(File($"{key}.{certificateKey}", certificate), File($"{key}.{keyKey}", privateKey), key);
+            if (!readCertificates) return files;
             try
             {
                 CertificateLoader.Load(files, DateTimeOffset.UtcNow).Dispose();
@@ -265,7 +272,7 @@ public static class GatewayConfigLoader
         private UpstreamTlsSettings ReadUpstreamTls(string key)
         {
             var ca = String($"{key}.ca") is { } caText ? File($"{key}.ca", caText) : null;
-            if (ca is not null)
+            if (ca is not null && readCertificates)
             {
                 try
                 {

@@ -95,6 +95,21 @@ public sealed class TlsConfigTests : IDisposable
     }
 
     [Fact]
+    public void Operator_commands_that_only_need_the_admin_address_do_not_read_the_certificate_files()
+    {
+        File.WriteAllText(ConfigFile, """
+            gateway {
+              listeners.public { address = "127.0.0.1:0", tls { certificate = "unreadable.pem", key = "unreadable.key" } }
+              admin.address = "127.0.0.1:15999"
+              routes.r { listener = public, direct-response { status = 200 } }
+            }
+            """);
+
+        Assert.Equal(15999, GatewayConfigLoader.Load(ConfigFile, readCertificates: false).Admin.Address.Port);
+        Assert.Contains("unreadable.pem: no such file", Assert.Throws<GatewayConfigException>(() => GatewayConfigLoader.Load(ConfigFile)).Message);
+    }
+
+    [Fact]
     public async Task The_process_exits_2_naming_the_key_when_the_private_key_does_not_match()
     {
         var (_, cert, _) = _pki.Server("server");
