@@ -27,11 +27,9 @@ internal static class TlsConnectionGuard
         TlsClientHello? hello;
         using (var timeout = new CancellationTokenSource(HelloTimeout))
             hello = await TlsClientHello.PeekAsync(context.Transport.Input, timeout.Token);
+        // Gone (or silent for HelloTimeout) before saying anything: a TCP health check looks like this, not counted.
         if (hello is null)
-        {
-            listener.CountTlsRefusal(TlsRefusal.HandshakeFailed);
             return;
-        }
         if (!hello.IsTls)
         {
             listener.CountTlsRefusal(TlsRefusal.PlainHttp);
