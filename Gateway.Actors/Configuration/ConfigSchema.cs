@@ -13,6 +13,8 @@ internal static class ConfigSchema
     private static readonly Node Listener = new(new Dictionary<string, Node?>
     {
         ["address"] = null,
+        ["protocol"] = null,
+        ["idle-timeout"] = null,
         ["tls"] = new(new Dictionary<string, Node?>
         {
             ["certificate"] = null,
@@ -32,6 +34,7 @@ internal static class ConfigSchema
         ["direct-response"] = Leafs("status", "body"),
         ["redirect-https"] = null,
         ["redirect-https-port"] = null,
+        ["streams"] = Leafs("on-drain", "grace", "sse-retry"),
     });
 
     private static readonly Node Upstream = new(new Dictionary<string, Node?>

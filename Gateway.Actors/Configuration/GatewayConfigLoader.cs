@@ -81,6 +81,9 @@ public static class GatewayConfigLoader
 
         private readonly List<GatewayConfigException> _problems = [];
 
+        /// <summary>Endpoints as written, per upstream: a tcp route refuses the ones written as http://….</summary>
+        private readonly Dictionary<string, List<string>> _endpointTexts = [];
+
         /// <summary>Runs one independent check; a problem is kept and reading goes on, so all are reported at once.</summary>
         private T? Check<T>(Func<T> read)
         {
@@ -114,7 +117,11 @@ public static class GatewayConfigLoader
             var upstreamNames = Named("gateway.upstreams").ToList();
             var listeners = listenerNames.Select(n => Check(() => ReadListener(n))).OfType<ListenerSettings>().ToList();
             var upstreams = upstreamNames.Select(n => Check(() => ReadUpstream(n))).OfType<UpstreamSettings>().ToList();
-            var routes = Named("gateway.routes").Select(n => Check(() => ReadRoute(n, listenerNames, upstreamNames))).OfType<RouteSettings>().ToList();
+            var tcpListeners = listeners.Where(l => l.Protocol == ListenerProtocol.Tcp).Select(l => l.Name).ToHashSet();
+            var routes = Named("gateway.routes").Select(n => Check(() => tcpListeners.Contains(String($"gateway.routes.{n}.listener") ?? "")
+                ? ReadTcpRoute(n, upstreamNames)
+                : ReadRoute(n, listenerNames, upstreamNames))).OfType<RouteSettings>().ToList();
+            Check(() => CheckTcpRoutes(tcpListeners, routes));
             var admin = Check(() => new AdminSettings(Address("gateway.admin.address"), String("gateway.admin.token")));
             Check(() =>
             {
@@ -208,7 +215,61 @@ public static class GatewayConfigLoader
         {
             var key = $"gateway.listeners.{name}";
             var address = Address($"{key}.address");
-            return new ListenerSettings(name, address) { Tls = config.HasPath($"{key}.tls") ? ReadListenerTls($"{key}.tls") : null };
+            var protocol = String($"{key}.protocol") ?? "http";
+            if (protocol is not ("http" or "tcp"))
+                throw Error($"{key}.protocol", $"\"{protocol}\" is not a listener protocol: write http or tcp");
+            TimeSpan? idle = config.HasPath($"{key}.idle-timeout") ? Duration($"{key}.idle-timeout") : null;
+            if (idle is not null && protocol != "tcp")
+                throw Error($"{key}.idle-timeout", "only a tcp listener has an idle timeout (HTTP connections close after their response)");
+            if (idle <= TimeSpan.Zero)
+                throw Error($"{key}.idle-timeout", "must be greater than 0s (leave it out for no idle timeout)");
+            return new ListenerSettings(name, address)
+            {
+                Protocol = protocol == "tcp" ? ListenerProtocol.Tcp : ListenerProtocol.Http,
+                IdleTimeout = idle,
+                Tls = config.HasPath($"{key}.tls")
+                    ? protocol == "tcp"
+                        ? throw Error($"{key}.tls", $"listener {name} is a tcp listener: it relays bytes as they come and does not terminate TLS")
+                        : ReadListenerTls($"{key}.tls")
+                    : null,
+            };
+        }
+
+        /// <summary>A route on a tcp listener relays bytes: no path or host to match, no answer of its own, one upstream.</summary>
+        private RouteSettings ReadTcpRoute(string name, List<string> upstreams)
+        {
+            var key = $"gateway.routes.{name}";
+            var listener = String($"{key}.listener")!;
+            foreach (var match in new[] { "path-prefix", "host" })
+                if (config.HasPath($"{key}.{match}"))
+                    throw Error($"{key}.{match}", $"listener {listener} is a tcp listener: its route relays bytes and has no `{match}`");
+            if (config.HasPath($"{key}.direct-response"))
+                throw Error($"{key}.direct-response", $"listener {listener} is a tcp listener: its route must name an `upstream`, not answer itself");
+            if (config.HasPath($"{key}.redirect-https"))
+                throw Error($"{key}.redirect-https", $"listener {listener} is a tcp listener: its route must name an `upstream`, not answer itself");
+            var upstream = String($"{key}.upstream")
+                ?? throw Error($"{key}.upstream", $"missing: a route on tcp listener {listener} names the upstream its bytes go to");
+            if (!upstreams.Contains(upstream))
+                throw Error($"{key}.upstream", upstreams.Count == 0
+                    ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
+                    : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
+            if (_endpointTexts.TryGetValue(upstream, out var texts) && texts.FirstOrDefault(t => t.Contains("://", StringComparison.Ordinal)) is { } http)
+                throw Error($"gateway.upstreams.{upstream}.endpoints",
+                    $"\"{http}\" is an HTTP endpoint, but upstream {upstream} serves tcp route {name}: write host:port");
+            return new RouteSettings(name, listener, "/", null, upstream, null);
+        }
+
+        /// <summary>Each tcp listener has exactly one route: bytes carry nothing to choose between two.</summary>
+        private void CheckTcpRoutes(HashSet<string> tcpListeners, List<RouteSettings> routes)
+        {
+            foreach (var listener in tcpListeners.Order())
+            {
+                var served = routes.Where(r => r.Listener == listener).Select(r => r.Name).ToList();
+                if (served.Count == 0)
+                    throw Error($"gateway.listeners.{listener}", $"tcp listener {listener} has no route: add e.g. routes.{listener} {{ listener = {listener}, upstream = … }}");
+                if (served.Count > 1)
+                    throw Error($"gateway.routes.{served[1]}.listener", $"tcp listener {listener} already has route {served[0]}; a tcp listener takes exactly one route");
+            }
         }
 
         /// <summary>Where relative certificate paths start: the config file's folder (the working folder for the embedded default).</summary>
@@ -310,6 +371,7 @@ public static class GatewayConfigLoader
             if (value.IsString() || value.IsObject())
                 throw Error($"{key}.endpoints", "must be a list, e.g. [\"127.0.0.1:9001\"]");
             var endpoints = value.GetArray().Select(v => Endpoint($"{key}.endpoints", v)).ToList();
+            _endpointTexts[name] = value.GetArray().Select(v => v.GetString()).ToList();
             if (endpoints.Count == 0)
                 throw Error($"{key}.endpoints", "is empty: list at least one endpoint");
             var connect = Duration($"{key}.connect-timeout", DefaultConnectTimeout);
@@ -362,13 +424,26 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect };
+            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams") };
         }
 
         private int Port(string key)
         {
             var port = Int(key, 443);
             return port is >= 1 and <= 65535 ? port : throw Error(key, $"{port} is not a port (1–65535)");
+        }
+
+        private StreamSettings ReadStreams(string key)
+        {
+            var fallback = StreamSettings.Default;
+            var policy = String($"{key}.on-drain") switch
+            {
+                null => fallback.OnDrain,
+                "keep-until-deadline" => StreamDrainPolicy.KeepUntilDeadline,
+                "graceful-close" => StreamDrainPolicy.GracefulClose,
+                var other => throw Error($"{key}.on-drain", $"\"{other}\" is not a policy: write keep-until-deadline or graceful-close"),
+            };
+            return new StreamSettings(policy, Duration($"{key}.grace", fallback.Grace), Duration($"{key}.sse-retry", fallback.SseRetry));
         }
 
         private DirectResponseSettings ReadDirect(string key)

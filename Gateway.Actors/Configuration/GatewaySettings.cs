@@ -42,11 +42,23 @@ public sealed record HotRestartSettings(string SocketPath)
     }
 }
 
-/// <summary>One bound socket that Kestrel serves (HTTP/1.1 and HTTP/2: cleartext, or TLS with ALPN).</summary>
+/// <summary>One bound socket: Kestrel serves it (HTTP/1.1 and HTTP/2: cleartext, or TLS with ALPN), or the TCP proxy (raw bytes).</summary>
 public sealed record ListenerSettings(string Name, IPEndPoint Address)
 {
-    /// <summary>TLS on this listener, when configured.</summary>
+    public ListenerProtocol Protocol { get; init; } = ListenerProtocol.Http;
+
+    /// <summary>Raw TCP only: during a drain, a connection that carried no byte for this long is closed. Null: never.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>TLS on this (http) listener, when configured.</summary>
     public ListenerTlsSettings? Tls { get; init; }
+}
+
+/// <summary>What a listener speaks: HTTP through Kestrel, or raw TCP relayed byte for byte to one upstream.</summary>
+public enum ListenerProtocol
+{
+    Http,
+    Tcp,
 }
 
 /// <summary>
@@ -63,10 +75,31 @@ public sealed record RouteSettings(
 {
     /// <summary>Answer with a 308 to the same host and path over https instead (port when set, else 443).</summary>
     public RedirectHttpsSettings? RedirectHttps { get; init; }
+
+    /// <summary>What a drain does to this route's long-lived streams (WebSockets, server-sent events).</summary>
+    public StreamSettings Streams { get; init; } = StreamSettings.Default;
 }
 
 /// <summary>The HTTP→HTTPS redirect of a route; <paramref name="Port"/> null means the default port (443).</summary>
 public sealed record RedirectHttpsSettings(int? Port);
+
+/// <summary>What a drain does to a long-lived stream.</summary>
+public enum StreamDrainPolicy
+{
+    /// <summary>The stream runs on; shortly before the deadline it gets the goodbye below, then it is forced.</summary>
+    KeepUntilDeadline,
+    /// <summary>When the drain starts (after <see cref="StreamSettings.Grace"/>) the stream gets its goodbye.</summary>
+    GracefulClose,
+}
+
+/// <summary>
+/// The goodbye of a long-lived stream: a WebSocket gets close 1001 "going away" in both directions; a server-sent
+/// event stream ends at an event boundary, with a final <c>retry:</c> hint when <see cref="SseRetry"/> is set.
+/// </summary>
+public sealed record StreamSettings(StreamDrainPolicy OnDrain, TimeSpan Grace, TimeSpan SseRetry)
+{
+    public static readonly StreamSettings Default = new(StreamDrainPolicy.KeepUntilDeadline, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+}
 
 /// <summary>A fixed answer given by the gateway itself.</summary>
 public sealed record DirectResponseSettings(int Status, string Body);

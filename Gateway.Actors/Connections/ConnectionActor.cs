@@ -18,6 +18,22 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         public override string ToString() => "Ended";
     }
 
+    /// <summary>Long-lived streams get their goodbye this long before the deadline, so they end gracefully by it.</summary>
+    internal static readonly TimeSpan StreamGoodbyeLead = TimeSpan.FromSeconds(1);
+
+    private sealed record EndStreams
+    {
+        public static readonly EndStreams Instance = new();
+        public override string ToString() => "EndStreams";
+    }
+
+    /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
+    private sealed record IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+        public override string ToString() => "IdleCheck";
+    }
+
     private readonly IConnectionPort _port;
     private readonly string _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -33,6 +49,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<Drain>(OnDrain);
         Receive<Ended>(_ => Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)));
         Receive<DeadlineReached>(_ => OnDeadline());
+        Receive<EndStreams>(_ => _port.EndStreams());
+        Receive<IdleCheck>(_ => CheckIdle());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -68,15 +86,37 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         var first = _drain is null;
         _drain = first ? drain : _drain!.Earliest(drain);
         _drainRequester = Sender;
-        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, _drain.Remaining(Context.System.Scheduler));
+        var remaining = _drain.Remaining(Context.System.Scheduler);
+        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, remaining);
+        if (_port.Streams > 0)
+            Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
+        {
             _port.RequestClose();
+            CheckIdle();
+        }
+    }
+
+    /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
+    private void CheckIdle()
+    {
+        if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
+        var left = timeout - idle.IdleFor;
+        if (left > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
+            return;
+        }
+        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, idle.IdleFor.TotalSeconds);
+        idle.CloseIdle();
     }
 
     private void OnDeadline()
     {
         _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _listener, _port.InFlight, _port);
+        // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.
+        if (_port.Streams > 0) _port.EndStreams();
         _port.Abort("drain deadline reached");
         Finish(DrainOutcome.DeadlineExceeded, new DrainCounts(0, 1, 0));
     }

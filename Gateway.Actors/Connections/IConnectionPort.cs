@@ -21,8 +21,17 @@ public interface IConnectionPort
     /// <summary>Go away on the next response (HTTP/1.1 <c>Connection: close</c>, HTTP/2 GOAWAY); idle stays open.</summary>
     void GoAway();
 
-    /// <summary>Graceful close: in-flight responses carry <c>Connection: close</c> / GOAWAY; an idle connection closes now.</summary>
+    /// <summary>
+    /// Graceful close: in-flight responses carry <c>Connection: close</c> / GOAWAY; an idle connection closes now;
+    /// long-lived streams follow their route's policy.
+    /// </summary>
     void RequestClose();
+
+    /// <summary>Long-lived streams (WebSockets, server-sent events) open on this connection now.</summary>
+    int Streams { get; }
+
+    /// <summary>The deadline is near: every long-lived stream gets its graceful goodbye now, so little is left to force.</summary>
+    void EndStreams();
 
     /// <summary>Force: the connection is closed now, whatever it carries.</summary>
     void Abort(string reason);

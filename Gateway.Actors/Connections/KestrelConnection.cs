@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Gateway.Listeners;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -13,12 +14,18 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>The key under which the connection stores itself in Kestrel's connection items.</summary>
     internal static readonly object ItemsKey = new();
 
+    /// <summary>Where a TLS connection waits, from its arrival before the handshake until it is registered.</summary>
+    internal static readonly object ArrivingKey = new();
+
     private readonly ConnectionContext _context;
     private readonly IConnectionLifetimeNotificationFeature? _lifetime;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<LongLivedStream> _streams = [];
     private int _inFlight;
     private int _goAway;
     private int _aborted;
+    private bool _draining;
+    private bool _streamsEnding;
 
     public KestrelConnection(ConnectionContext context, ListenerHandle listener)
     {
@@ -47,10 +54,63 @@ internal sealed class KestrelConnection : IConnectionPort
         Volatile.Write(ref _goAway, 1);
         // HTTP/2 gets GOAWAY at once (its streams finish); busy HTTP/1.1 closes after its response;
         // idle HTTP/1.1 stays open until its next request (closed after it) or the unbind.
-        if (IsHttp2 || InFlight > 0) RequestClose();
+        if (IsHttp2 || InFlight > 0) AskKestrelToClose();
     }
 
-    public void RequestClose() => _lifetime?.RequestClose();
+    /// <summary>The drain started: Kestrel closes the connection gracefully; its streams follow their route's policy.</summary>
+    public void RequestClose()
+    {
+        AskKestrelToClose();
+        foreach (var stream in StreamsWhen(() => _draining = true)) stream.DrainStarted();
+    }
+
+    public int Streams
+    {
+        get
+        {
+            lock (_streams) return _streams.Count;
+        }
+    }
+
+    /// <summary>The deadline is near: every stream says goodbye now, whatever its policy.</summary>
+    public void EndStreams()
+    {
+        foreach (var stream in StreamsWhen(() => _streamsEnding = true)) stream.SayGoodbye();
+    }
+
+    /// <summary>A request became a long-lived stream; a drain already under way applies to it at once.</summary>
+    internal LongLivedStream OpenStream(StreamSettings settings)
+    {
+        var stream = new LongLivedStream(this, settings);
+        bool draining, ending;
+        lock (_streams)
+        {
+            _streams.Add(stream);
+            (draining, ending) = (_draining, _streamsEnding);
+        }
+        Listener.StreamStarted();
+        if (ending) stream.SayGoodbye();
+        else if (draining) stream.DrainStarted();
+        return stream;
+    }
+
+    internal void StreamEnded(LongLivedStream stream)
+    {
+        lock (_streams) _streams.Remove(stream);
+        Listener.StreamEnded();
+    }
+
+    private LongLivedStream[] StreamsWhen(Action mark)
+    {
+        // Copied under the lock, told outside it: a goodbye runs the relay's callbacks synchronously.
+        lock (_streams)
+        {
+            mark();
+            return _streams.Count == 0 ? [] : [.. _streams];
+        }
+    }
+
+    private void AskKestrelToClose() => _lifetime?.RequestClose();
 
     public void Abort(string reason)
     {
@@ -69,7 +129,7 @@ internal sealed class KestrelConnection : IConnectionPort
         Listener.RequestStarted(Interlocked.Increment(ref _inFlight) == 1);
         // Read on every request so that a connection accepted a moment before the announce reached its actor
         // is told to go away too.
-        if (Volatile.Read(ref _goAway) == 1 || Listener.GoingAway) RequestClose();
+        if (Volatile.Read(ref _goAway) == 1 || Listener.GoingAway) AskKestrelToClose();
     }
 
     internal void RequestEnded() => Listener.RequestEnded(Interlocked.Decrement(ref _inFlight) == 0);

@@ -49,7 +49,7 @@ public static class GatewayHostingExtensions
         }
 
         var listeners = settings.Listeners
-            .Select(l => WithCertificates(settings, l, Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address)))
+            .Select(l => WithCertificates(settings, l, Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address).Configure(l)))
             .ToList();
         var admin = Open(ListenerRegistry.AdminName, "gateway.admin.address", settings.Admin.Address);
         // Sockets the new config does not serve: our copies go; the predecessor closes its own when it drains.
@@ -82,7 +82,8 @@ public static class GatewayHostingExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             ConfigureServer(kestrel);
-            foreach (var listener in listeners)
+            // A tcp listener's socket is never given to Kestrel: TcpRelay accepts on it.
+            foreach (var listener in listeners.Where(l => l.Protocol == ListenerProtocol.Http))
                 ListenOn(kestrel, runtime, listener);
             kestrel.ListenHandle(admin.FileHandle);
         });
@@ -95,11 +96,20 @@ public static class GatewayHostingExtensions
     public static WebApplication UseGateway(this WebApplication app)
     {
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
+        UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
             ? handler.HandleAsync(context, connection)
             : next(context));
         return app;
     }
+
+    /// <summary>
+    /// Lets the gateway accept WebSockets itself (it relays them message by message, see WebSocketRelay). Only upgrade
+    /// and CONNECT requests pass through the handshake middleware, which allocates per request.
+    /// </summary>
+    internal static void UseWebSocketHandshakes(IApplicationBuilder app) =>
+        app.UseWhen(context => context.Request.Headers.Upgrade.Count > 0 || Microsoft.AspNetCore.Http.HttpMethods.IsConnect(context.Request.Method),
+            branch => branch.UseWebSockets());
 
     /// <summary>Adds the gateway's HOCON, logging and actor tree to an actor system (also one that is a cluster node).</summary>
     public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)
@@ -117,6 +127,9 @@ public static class GatewayHostingExtensions
             var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
+            runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
+            foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
+                runtime.Tcp.Serve(listener);
             runtime.AccessLog?.Start(system, loggerFactory.CreateLogger("Gateway.AccessLog"));
             ShutdownPhases.Register(system, runtime, loggerFactory.CreateLogger("Gateway.Drain"));
         });
@@ -132,17 +145,19 @@ public static class GatewayHostingExtensions
 
     /// <summary>
     /// Serves one gateway listener's socket: HTTP/1.1 and h2c, or TLS with ALPN (h2, http/1.1); one ConnectionActor
-    /// per connection. On a TLS listener the order is: the guard (raw bytes: plain HTTP turned away, refusals
-    /// counted), Kestrel's HTTPS (certificate chosen per handshake by SNI), then the gateway's middleware on the
-    /// decrypted connection, where ALPN has already chosen the protocol.
+    /// per connection. On a TLS listener the order is: the arrival and the guard (raw bytes: plain HTTP turned away,
+    /// refusals counted), Kestrel's HTTPS (certificate chosen by SNI), then the gateway's middleware on the decrypted
+    /// connection, where ALPN has already chosen the protocol.
     /// </summary>
-    internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener) =>
+    internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener)
+    {
+        listener.TracksConnections = true;
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
             if (listener.Tls is { } certificates)
             {
-                options.Use(next => context => Tls.TlsConnectionGuard.GuardAsync(listener, context, next));
+                options.Use(next => context => ArriveOverTlsAsync(listener, context, next));
                 options.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificateSelector = certificates.Select,
@@ -154,34 +169,65 @@ public static class GatewayHostingExtensions
             }
             options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
         });
+    }
 
     /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A TLS connection arrives before its handshake, so that the unbind accounts for it: it stays "silent" until it
+    /// reaches the actor tree (after the handshake) or closes, and a drain waits for handshakes under way.
+    /// </summary>
+    private static async Task ArriveOverTlsAsync(ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    {
+        var connection = new KestrelConnection(context, listener);
+        listener.ConnectionArrived(connection);
+        context.Items[KestrelConnection.ArrivingKey] = connection;
+        try
+        {
+            await Tls.TlsConnectionGuard.GuardAsync(listener, context, next, connection.CloseRequested);
+        }
+        finally
+        {
+            // Refused or gone before it was registered (otherwise a no-op).
+            listener.ConnectionSpoke(connection);
+        }
+    }
+
     /// <summary>Kestrel connection middleware: one ConnectionActor per connection, told when it opens and ends.</summary>
     private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
     {
-        var connection = new KestrelConnection(context, listener);
+        KestrelConnection connection;
         if (listener.Tls is not null)
         {
-            // Decrypted already: ALPN chose the protocol, there is no preface to sniff.
+            // Arrived before the handshake; decrypted now: ALPN chose the protocol, there is no preface to sniff.
+            connection = (KestrelConnection)context.Items[KestrelConnection.ArrivingKey]!;
             var negotiated = context.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol ?? ReadOnlyMemory<byte>.Empty;
             if (!Tls.TlsConnectionGuard.Admit(context, negotiated.Span))
                 return;
             connection.IsHttp2 = negotiated.Span.SequenceEqual("h2"u8);
+            Register(runtime, listener, context, connection);
+            listener.ConnectionSpoke(connection);
         }
         else
         {
-            using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
-            sniffTimeout.CancelAfter(FirstBytesTimeout);
-            var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
-            if (protocol == CleartextHttp2Detection.ClientProtocol.None)
-                return;
-            connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+            connection = new KestrelConnection(context, listener);
+            listener.ConnectionArrived(connection);
+            try
+            {
+                using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
+                sniffTimeout.CancelAfter(FirstBytesTimeout);
+                var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
+                if (protocol == CleartextHttp2Detection.ClientProtocol.None)
+                    return;
+                connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+                Register(runtime, listener, context, connection);
+            }
+            finally
+            {
+                listener.ConnectionSpoke(connection);
+            }
         }
-        context.Items[KestrelConnection.ItemsKey] = connection;
-        listener.ConnectionOpened();
-        runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
         try
         {
             await next(context);
@@ -191,6 +237,15 @@ public static class GatewayHostingExtensions
             listener.ConnectionClosed();
             connection.MarkClosed();
         }
+    }
+
+    /// <summary>Hands the connection to the actor tree; from here on its requests are the gateway's.</summary>
+    private static void Register(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, KestrelConnection connection)
+    {
+        context.Items[KestrelConnection.ItemsKey] = connection;
+        listener.ConnectionOpened();
+        runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
+        listener.ConnectionRegistered();
     }
 
     private static Telemetry.AccessLog OpenAccessLog(GatewaySettings settings, AccessLogSettings log)

@@ -78,11 +78,19 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
 
         // Bind new listeners first: a port in use rejects the whole reload before anything changed.
         var kept = runtime.Listeners.All.Where(l => next.Listeners.Any(n => n.Name == l.Name && SameAddress(n, l))).ToList();
+        foreach (var listener in kept)
+            if (next.Listeners.Single(n => n.Name == listener.Name).Protocol is var protocol && protocol != listener.Protocol)
+                throw new GatewayConfigException(next.Source, $"gateway.listeners.{listener.Name}.protocol",
+                    $"a reload cannot turn listener {listener.Name} from {Name(listener.Protocol)} into {Name(protocol)} on the same address: " +
+                    "give it another name or address (the old one drains), or restart");
         var removed = runtime.Listeners.All.Except(kept).ToList();
         var added = next.Listeners.Where(n => kept.All(k => k.Name != n.Name))
             .Select(n => GatewayHostingExtensions.WithCertificates(next, n,
-                GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address))))
+                GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address)).Configure(n)))
             .ToList();
+        // Read live by each tcp connection's drain: a changed idle timeout applies to open connections too.
+        foreach (var listener in kept)
+            listener.IdleTimeout = next.Listeners.Single(n => n.Name == listener.Name).IdleTimeout;
         // A kept listener keeps its Kestrel pipeline: TLS cannot be switched on or off in place, its certificates can.
         foreach (var listener in kept)
         {
@@ -110,7 +118,10 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         foreach (var listener in added)
         {
             supervisor.Tell(new GatewaySupervisor.AddListener(listener));
-            await StartServerAsync(listener);
+            if (listener.Protocol == ListenerProtocol.Tcp)
+                runtime.Tcp!.Serve(listener);
+            else
+                await StartServerAsync(listener);
         }
 
         var report = new ReloadReport(
@@ -138,12 +149,15 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         });
         var app = builder.Build();
         var handler = services.GetRequiredService<GatewayRequestHandler>();
+        GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
             ? handler.HandleAsync(context, connection)
             : Task.CompletedTask);
         await app.StartAsync();
         _addedServers.Add(app);
     }
+
+    private static string Name(ListenerProtocol protocol) => protocol.ToString().ToLowerInvariant();
 
     private static bool SameAddress(ListenerSettings wanted, ListenerHandle bound) =>
         wanted.Address.Port == 0 ? wanted.Address.Address.Equals(bound.Address.Address) : wanted.Address.Equals(bound.Address);

@@ -46,6 +46,9 @@ public sealed class GatewayRuntime
     /// <summary>The listeners this process took over from its predecessor (hot restart).</summary>
     public IReadOnlyList<string> Inherited { get; init; } = [];
 
+    /// <summary>Serves the tcp listeners, once the actor system has started.</summary>
+    internal Connections.TcpRelay? Tcp { get; set; }
+
     /// <summary>The root of the actor tree, once the actor system has started.</summary>
     public IActorRef Supervisor
     {

@@ -15,6 +15,15 @@ public interface IListenerPort
     /// <summary>The announce was taken back: new requests no longer close their connections.</summary>
     void CancelGoAway();
 
-    /// <summary>Stop accepting new connections without closing the socket (a successor may still accept on it).</summary>
+    /// <summary>
+    /// Stop accepting new connections without closing the socket (a successor may still accept on it). Completes once
+    /// every connection accepted before is counted in <see cref="ConnectionsRegistered"/>.
+    /// </summary>
     Task StopAcceptingAsync();
+
+    /// <summary>
+    /// How many connections this port has passed towards its actor so far (they travel through the supervisor):
+    /// a listener whose unbind completed is drained only when it has received them all.
+    /// </summary>
+    long ConnectionsRegistered { get; }
 }

@@ -28,6 +28,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
+    private long _received;
     private Announce? _announce;
     private bool _unbinding;
     private bool _unbound;
@@ -86,6 +87,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnConnectionOpened(ConnectionOpened opened)
     {
+        _received++;
         var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
         Context.Watch(child);
         _drain.Add(child);
@@ -93,6 +95,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
         if (_announce is not null) child.Tell(_announce);
         if (_drain.Current is { } drain) child.Tell(drain);
+        TryComplete();
     }
 
     private void BeginUnbind()
@@ -138,7 +141,8 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private void TryComplete()
     {
-        if (_drain.Draining && _unbound && _drain.Alive.Count == 0)
+        // A connection accepted before the unbind may still be on its way through the supervisor.
+        if (_drain.Draining && _unbound && _drain.Alive.Count == 0 && _received >= _port.ConnectionsRegistered)
             Complete();
     }
 

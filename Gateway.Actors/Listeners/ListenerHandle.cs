@@ -1,17 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Gateway.Listeners;
 
 /// <summary>
 /// One configured listener in production: the socket the gateway bound (Kestrel serves it through
-/// <c>ListenHandle</c> and never owns it), Kestrel's accept loop on it, and lock-free counters for the admin API.
+/// <c>ListenHandle</c> and never owns it; a tcp listener's accept loop is <see cref="TcpAcceptLoop"/>), the accept
+/// loop on it, and lock-free counters for the admin API.
 /// </summary>
 public sealed class ListenerHandle : IListenerPort
 {
     private readonly Socket _socket;
-    private IConnectionListener? _acceptLoop;
+    private OwnedSocketAcceptLoop? _acceptLoop;
+    private TcpAcceptLoop? _tcpLoop;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Connections.KestrelConnection, byte> _silent = new();
     private int _accepting = 1;
     private int _goingAway;
     private int _handedOff;
@@ -22,6 +25,9 @@ public sealed class ListenerHandle : IListenerPort
     private long _forced;
     private long _streams;
     private readonly long[] _tlsRefused = new long[Enum.GetValues<Tls.TlsRefusal>().Length];
+    private long _acceptedByLoop;
+    private long _arrived;
+    private long _registered;
 
     internal ListenerHandle(string name, Socket socket)
     {
@@ -32,6 +38,15 @@ public sealed class ListenerHandle : IListenerPort
     }
 
     public string Name { get; }
+
+    /// <summary>Served by Kestrel (http) or relayed byte for byte to one upstream (tcp).</summary>
+    public Configuration.ListenerProtocol Protocol { get; internal set; }
+
+    /// <summary>Tcp only: during a drain, close connections that carried no byte for this long.</summary>
+    public TimeSpan? IdleTimeout { get; internal set; }
+
+    /// <summary>The owned listening socket, for the tcp accept loop.</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
     public IPEndPoint Address { get; }
@@ -60,7 +75,7 @@ public sealed class ListenerHandle : IListenerPort
 
     internal void StreamEnded() => Interlocked.Decrement(ref _streams);
 
-    /// <summary>Connections this listener's drain had to force (aborted at the deadline).</summary>
+    /// <summary>Connections this listener's drain had to force (closed at the deadline).</summary>
     public long ForcedConnections => Interlocked.Read(ref _forced);
 
     internal void ConnectionForced() => Interlocked.Increment(ref _forced);
@@ -73,8 +88,21 @@ public sealed class ListenerHandle : IListenerPort
 
     internal void CountTlsRefusal(Tls.TlsRefusal reason) => Interlocked.Increment(ref _tlsRefused[(int)reason]);
 
-    /// <summary>Kestrel bound its accept loop to this listener's socket.</summary>
-    internal void Attach(IConnectionListener acceptLoop) => _acceptLoop = acceptLoop;
+    /// <summary>Kestrel's accept loop on this listener's socket.</summary>
+    internal OwnedSocketAcceptLoop CreateAcceptLoop(SocketConnectionContextFactory connections) =>
+        _acceptLoop = new OwnedSocketAcceptLoop(this, _socket, connections);
+
+    /// <summary>Connections this listener has passed to its actor; it is drained only when it has seen them all.</summary>
+    public long ConnectionsRegistered => Interlocked.Read(ref _registered);
+
+    /// <summary>How long a connection accepted just before the unbind may stay silent before it is closed.</summary>
+    internal static readonly TimeSpan FirstBytesGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>A bound on each wait of the unbind, so that a drain never hangs on it.</summary>
+    private static readonly TimeSpan UnbindStepLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The gateway's own accept loop (tcp listeners) runs on this listener's socket.</summary>
+    internal void Attach(TcpAcceptLoop acceptLoop) => _tcpLoop = acceptLoop;
 
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
@@ -89,16 +117,63 @@ public sealed class ListenerHandle : IListenerPort
 
     /// <summary>
     /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused — unless a successor
-    /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it.
+    /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it. Completes once
+    /// every accepted connection is in the actor tree (or closed before its first byte), so none is left unaccounted.
     /// </summary>
     public async Task StopAcceptingAsync()
     {
         if (Interlocked.Exchange(ref _accepting, 0) == 0) return;
+        var handedOff = HandedOff;
+        if (!handedOff && ListenQueue.StopHandshakes(_socket))
+            await Task.Delay(ListenQueue.HandshakeSettle).ConfigureAwait(false);
         if (_acceptLoop is { } loop)
-            await loop.UnbindAsync().ConfigureAwait(false);
-        if (!HandedOff)
+            await Task.WhenAny(loop.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
+        if (_tcpLoop is { } tcp)
+            await Task.WhenAny(tcp.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
+        if (!handedOff)
             _socket.Close();
+        await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
+        // A client that connected just before the unbind gets a moment to send its request; then it is closed
+        // before any byte was read, which it may safely retry elsewhere.
+        if (!await WaitAsync(() => _silent.IsEmpty, FirstBytesGrace).ConfigureAwait(false))
+            foreach (var silent in _silent.Keys) silent.RequestClose();
+        await WaitAsync(() => _silent.IsEmpty, UnbindStepLimit).ConfigureAwait(false);
     }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= until) return false;
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Set for gateway listeners, whose connections pass through the gateway's connection middleware.</summary>
+    internal bool TracksConnections { get; set; }
+
+    internal void AcceptedByLoop()
+    {
+        if (TracksConnections) Interlocked.Increment(ref _acceptedByLoop);
+    }
+
+    /// <summary>Kestrel began serving a connection; until its first bytes arrive it is not in the actor tree.</summary>
+    internal void ConnectionArrived(Connections.KestrelConnection connection)
+    {
+        _silent.TryAdd(connection, 0);
+        Interlocked.Increment(ref _arrived);
+    }
+
+    /// <summary>
+    /// The connection's first bytes arrived or it closed silent. Until <see cref="ConnectionRegistered"/> follows,
+    /// the unbind still waits for it (the arrived count stays ahead).
+    /// </summary>
+    internal void ConnectionSpoke(Connections.KestrelConnection connection) => _silent.TryRemove(connection, out _);
+
+    /// <summary>The connection was passed to the actor tree.</summary>
+    internal void ConnectionRegistered() => Interlocked.Increment(ref _registered);
 
     internal void ConnectionOpened()
     {
@@ -118,6 +193,14 @@ public sealed class ListenerHandle : IListenerPort
     {
         Interlocked.Decrement(ref _inFlight);
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
+    }
+
+    /// <summary>Takes the protocol and idle timeout of its configuration.</summary>
+    internal ListenerHandle Configure(Configuration.ListenerSettings settings)
+    {
+        Protocol = settings.Protocol;
+        IdleTimeout = settings.IdleTimeout;
+        return this;
     }
 
     /// <summary>Takes over a listening socket received from the previous generation.</summary>

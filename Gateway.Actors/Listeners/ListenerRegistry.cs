@@ -21,17 +21,12 @@ public sealed class ListenerRegistry(IReadOnlyList<ListenerHandle> listeners, Li
     /// <summary>The admin API's socket: owned like a listener so that a successor can take it over.</summary>
     public ListenerHandle Admin { get; } = admin;
 
-    internal void Attach(ulong fileHandle, IConnectionListener acceptLoop)
-    {
-        foreach (var listener in All.Append(Admin))
-            if (listener.FileHandle == fileHandle)
-                listener.Attach(acceptLoop);
-    }
+    internal ListenerHandle? Find(ulong fileHandle) => All.Append(Admin).FirstOrDefault(l => l.FileHandle == fileHandle);
 }
 
 /// <summary>
-/// Kestrel's socket transport, recording the accept loop it binds on each gateway socket so that the listener can
-/// stop accepting on its own, before (and independently of) Kestrel's shutdown.
+/// Kestrel's socket transport with the gateway's own accept loop on each gateway socket, so that a listener stops
+/// accepting on its own — before, and independently of, Kestrel's shutdown — without losing its accept queue.
 /// </summary>
 internal sealed class RecordingListenerFactory(
     ListenerRegistry registry,
@@ -39,12 +34,10 @@ internal sealed class RecordingListenerFactory(
     ILoggerFactory loggerFactory) : IConnectionListenerFactory
 {
     private readonly SocketTransportFactory _inner = new(options, loggerFactory);
+    private readonly SocketConnectionContextFactory _connections = new(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger("Gateway.Listeners"));
 
-    public async ValueTask<IConnectionListener> BindAsync(System.Net.EndPoint endpoint, CancellationToken cancellationToken = default)
-    {
-        var acceptLoop = await _inner.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        if (endpoint is FileHandleEndPoint handle)
-            registry.Attach(handle.FileHandle, acceptLoop);
-        return acceptLoop;
-    }
+    public ValueTask<IConnectionListener> BindAsync(System.Net.EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        endpoint is FileHandleEndPoint handle && registry.Find(handle.FileHandle) is { } listener
+            ? ValueTask.FromResult<IConnectionListener>(listener.CreateAcceptLoop(_connections))
+            : _inner.BindAsync(endpoint, cancellationToken);
 }

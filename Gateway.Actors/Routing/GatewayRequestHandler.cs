@@ -64,27 +64,38 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     {
         var upstream = route.Upstream!;
         var endpoint = upstream.NextEndpoint();
-        var stream = IsStream(context.Request);
+        var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
         upstream.Enter();
-        if (stream) connection.Listener.StreamStarted();
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, HttpTransformer.Default);
+            if (stream is not null && context.WebSockets.IsWebSocketRequest)
+            {
+                if (await WebSocketRelay.RunAsync(context, upstream, endpoint, stream) is not { } failure) return;
+                await UpstreamFailedAsync(context, route, endpoint, ForwarderError.UpgradeRequestDestination, failure);
+                return;
+            }
+            var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
+            error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
         }
         finally
         {
             upstream.Leave();
-            if (stream) connection.Listener.StreamEnded();
+            stream?.Dispose();
         }
         if (error == ForwarderError.None) return;
-
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        Log.ForwardFailed(logger, route.Settings.Name, upstream.Name, endpoint, error, exception?.Message);
+        await UpstreamFailedAsync(context, route, endpoint, error, exception?.GetBaseException().Message);
+    }
+
+    private async Task UpstreamFailedAsync(HttpContext context, CompiledRoute route, string endpoint, ForwarderError error, string? reason)
+    {
+        var upstream = route.Upstream!;
+        Log.ForwardFailed(logger, route.Settings.Name, upstream.Name, endpoint, error, reason);
         runtime.Metrics.UpstreamError(upstream.Name, error.ToString());
         if (context.Response.HasStarted) return;
 
-        var (status, reason) = error switch
+        var (status, text) = error switch
         {
             ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout,
                 $"504 Gateway Timeout: upstream {upstream.Name} ({endpoint}) did not answer within {upstream.Settings.ResponseTimeout.TotalSeconds:0.###}s"),
@@ -93,9 +104,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest,
                 "400 Bad Request: reading the request body from the client failed"),
             _ => (StatusCodes.Status502BadGateway,
-                $"502 Bad Gateway: upstream {upstream.Name} ({endpoint}) failed: {exception?.GetBaseException().Message ?? error.ToString()}"),
+                $"502 Bad Gateway: upstream {upstream.Name} ({endpoint}) failed: {reason ?? error.ToString()}"),
         };
-        await WriteAsync(context, status, reason + "\n");
+        await WriteAsync(context, status, text + "\n");
     }
 
     /// <summary>308 (the method and body are kept) to the same host, path and query over https.</summary>

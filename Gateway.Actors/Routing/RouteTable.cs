@@ -48,6 +48,10 @@ internal sealed class RouteTable
         return null;
     }
 
+    /// <summary>The one upstream of a tcp listener (its only route), or null when a reload took the route away.</summary>
+    public UpstreamHandle? TcpUpstream(string listener) =>
+        _byListener.TryGetValue(listener, out var routes) && routes is [{ Upstream: { } upstream }] ? upstream : null;
+
     internal static bool PrefixMatches(string prefix, string path)
     {
         var p = prefix.TrimEnd('/');

@@ -22,11 +22,15 @@ internal static class TlsConnectionGuard
     /// <summary>How long a new connection may take to send its ClientHello.</summary>
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task GuardAsync(ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    /// <param name="closeRequested">The unbind closes a connection still silent after its grace: the wait ends then.</param>
+    public static async Task GuardAsync(ListenerHandle listener, ConnectionContext context, ConnectionDelegate next, CancellationToken closeRequested)
     {
         TlsClientHello? hello;
-        using (var timeout = new CancellationTokenSource(HelloTimeout))
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(closeRequested))
+        {
+            timeout.CancelAfter(HelloTimeout);
             hello = await TlsClientHello.PeekAsync(context.Transport.Input, timeout.Token);
+        }
         // Gone (or silent for HelloTimeout) before saying anything: a TCP health check looks like this, not counted.
         if (hello is null)
             return;

@@ -113,14 +113,15 @@ internal sealed record DrainReport(
             state.Result?.Outcome.ToString(),
             runtime.Listeners.All.Select(l => new ListenerReport(
                 l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
-                l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections)).ToList());
+                l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections,
+                l.Protocol.ToString().ToLowerInvariant())).ToList());
     }
 }
 
 /// <summary>One listener in GET /drain.</summary>
 internal sealed record ListenerReport(
     string Name, string Address, int Generation, bool Accepting, long Open, long Idle, long Active, long InFlight,
-    long Streams, long Accepted, long Forced);
+    long Streams, long Accepted, long Forced, string Protocol);
 
 /// <summary>GET /config: the effective configuration (as `config --json` prints it), secrets masked, and the generation.</summary>
 internal static class ConfigReport

@@ -14,13 +14,18 @@ internal static class EffectiveConfig
         var b = new StringBuilder();
         b.AppendLine($"# effective configuration of {s.Source}");
         b.AppendLine("gateway {");
+        var tcpListeners = s.Listeners.Where(l => l.Protocol == ListenerProtocol.Tcp).Select(l => l.Name).ToHashSet();
+        // An upstream behind a tcp route takes host:port endpoints (an http:// one is refused there).
+        var tcpUpstreams = s.Routes.Where(r => tcpListeners.Contains(r.Listener)).Select(r => r.Upstream).ToHashSet();
         foreach (var l in s.Listeners)
         {
             var tls = l.Tls is not { } t ? ""
                 : $", tls {{ certificate = {Q(t.Default.Certificate)}, key = {Q(t.Default.PrivateKey)}, min-version = {(t.Protocols.HasFlag(System.Security.Authentication.SslProtocols.Tls12) ? "\"1.2\"" : "\"1.3\"")}, unknown-sni = {t.UnknownSni.ToString().ToLowerInvariant()}"
                   + (t.Sni.Count == 0 ? "" : $", sni {{ {string.Join(", ", t.Sni.Select(p => $"{Q(p.Key)} {{ certificate = {Q(p.Value.Certificate)}, key = {Q(p.Value.PrivateKey)} }}"))} }}")
                   + " }";
-            b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}{tls} }}");
+            b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}" +
+                (l.Protocol == ListenerProtocol.Tcp ? ", protocol = tcp" : "") +
+                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") + tls + " }");
         }
         foreach (var u in s.Upstreams)
         {
@@ -31,10 +36,15 @@ internal static class EffectiveConfig
                     t.ClientCertificate is null ? null : $"client-certificate = {Q(t.ClientCertificate.Certificate)}, client-key = {Q(t.ClientCertificate.PrivateKey)}",
                     $"verify = {(t.Verify ? "on" : "off")}",
                 }.OfType<string>()) + " }";
-            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}{tls} }}");
+            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}{tls} }}");
         }
         foreach (var r in s.Routes)
         {
+            if (tcpListeners.Contains(r.Listener))
+            {
+                b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, upstream = {r.Upstream} }}");
+                continue;
+            }
             var action = r.Upstream is not null ? $"upstream = {r.Upstream}"
                 : r.RedirectHttps is { } redirect ? "redirect-https = on" + (redirect.Port is { } port ? $", redirect-https-port = {port}" : "")
                 : $"direct-response {{ status = {r.DirectResponse!.Status}, body = {Q(r.DirectResponse.Body)} }}";
@@ -55,6 +65,8 @@ internal static class EffectiveConfig
         {
             l.Name,
             address = l.Address.ToString(),
+            protocol = l.Protocol.ToString().ToLowerInvariant(),
+            idleTimeoutSeconds = l.IdleTimeout?.TotalSeconds,
             tls = l.Tls is not { } t ? null : new
             {
                 certificate = t.Default.Certificate,

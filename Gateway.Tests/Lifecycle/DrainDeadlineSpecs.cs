@@ -49,6 +49,29 @@ public sealed class DrainDeadlineSpecs(ITestOutputHelper output) : GatewaySpec(o
     }
 
     [Fact]
+    public async Task Connection_carrying_streams_gets_their_goodbye_a_moment_before_the_deadline_then_is_forced_at_it()
+    {
+        var deadline = TimeSpan.FromSeconds(30);
+        var start = Clock.Now;
+        var gateway = StartGateway([Listener("a")]);
+        var streaming = new SimulatedConnection("a1", Journal, inFlight: 1) { Streams = 1 };
+        gateway.Tell(new GatewaySupervisor.ConnectionAccepted("a", streaming));
+        gateway.Tell(GracefulDrain(deadline), TestActor);
+        await Eventually(() => streaming.RequestCloseCalls.Count == 1, "connection asked to close");
+
+        Clock.Advance(deadline - Gateway.Connections.ConnectionActor.StreamGoodbyeLead - Epsilon);
+        await ExpectNothingAsync();
+        Assert.Empty(streaming.EndStreamsCalls);
+
+        Clock.Advance(2 * Epsilon);
+        await Eventually(() => streaming.EndStreamsCalls.Count == 1, "streams told to end before the deadline");
+        Assert.Empty(streaming.AbortCalls);
+
+        Clock.Advance(Gateway.Connections.ConnectionActor.StreamGoodbyeLead);
+        await ExpectForcedAsync(streaming, notBefore: start + deadline);
+    }
+
+    [Fact]
     public async Task Second_drain_with_an_earlier_deadline_forces_at_the_earlier_time()
     {
         var start = Clock.Now;

@@ -26,4 +26,26 @@ public sealed class LateConnectionSpecs(ITestOutputHelper output) : GatewaySpec(
         // Either drained (RequestClose) or refused (Abort): an open connection nobody owns is a leak.
         await Eventually(() => last.Closed.IsCompleted, "last connection closed");
     }
+
+    // Kestrel registers a connection (towards the supervisor) before the unbind completes; the supervisor forwards it
+    // later. Without waiting for it the listener reported drained and the connection arrived to be aborted.
+    [Fact]
+    public async Task Listener_waits_for_a_connection_registered_before_its_unbind_completed()
+    {
+        var a = Listener("a", holdUnbind: true);
+        var gateway = StartGateway([a]);
+        gateway.Tell(GracefulDrain(TimeSpan.FromSeconds(30)), TestActor);
+        await Eventually(() => a.StopAcceptingCalls == 1, "listener told to stop accepting");
+
+        a.Registered();
+        a.CompleteUnbind();
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        var late = Accept(gateway, "a", "a-late", inFlight: 1);
+        await Eventually(() => Journal.Count("conn a-late request-close") > 0, "late connection told to close");
+        late.FinishRequest();
+        var complete = await ExpectMsgAsync<DrainComplete>(Arrival);
+        Assert.Equal(1, complete.Counts.Completed);
+        Assert.Equal(0, complete.Counts.Forced);
+    }
 }

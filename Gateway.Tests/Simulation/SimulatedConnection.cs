@@ -81,6 +81,13 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
         if (idle) Finish(ConnectionEnd.ClosedIdle);
     }
 
+    /// <summary>Long-lived streams the connection carries (a WebSocket, an event stream); they hold it open.</summary>
+    public int Streams { get; init; }
+
+    public IReadOnlyList<JournalEntry> EndStreamsCalls => Calls("end-streams");
+
+    public void EndStreams() => journal.Record($"conn {Id} end-streams");
+
     public void Abort(string reason)
     {
         Interlocked.Increment(ref _aborts);

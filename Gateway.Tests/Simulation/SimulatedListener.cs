@@ -10,6 +10,7 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
 {
     private readonly TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopCalls;
+    private long _registered;
 
     public string Name { get; } = name;
     public int StopAcceptingCalls => Volatile.Read(ref _stopCalls);
@@ -35,6 +36,12 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
         if (!holdUnbind) _unbound.TrySetResult();
         return _unbound.Task;
     }
+
+    /// <summary>Connections the test says this port passed towards the tree (0 unless a test counts them).</summary>
+    public long ConnectionsRegistered => Interlocked.Read(ref _registered);
+
+    /// <summary>Counts a connection as passed towards the tree, as production does before the unbind completes.</summary>
+    public void Registered() => Interlocked.Increment(ref _registered);
 
     public void CompleteUnbind()
     {

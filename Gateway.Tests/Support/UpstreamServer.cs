@@ -74,6 +74,19 @@ public sealed class UpstreamServer : IAsyncDisposable
             await server.SecondEvent.Task.WaitAsync(ctx.RequestAborted);
             await ctx.Response.WriteAsync("data: second\n\n", ctx.RequestAborted);
         });
+        // An endless event stream: "data: tick N" every `ms`, each event written in two parts (a drain must not cut one).
+        app.MapGet("/ticks", async (HttpContext ctx, int ms) =>
+        {
+            ctx.Response.ContentType = "text/event-stream";
+            for (var n = 0; !ctx.RequestAborted.IsCancellationRequested; n++)
+            {
+                await ctx.Response.WriteAsync($"id: {n}\ndata: tick", ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                await ctx.Response.WriteAsync($" {n}\n\n", ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                await Task.Delay(ms, ctx.RequestAborted);
+            }
+        });
         app.Map("/ws", async (HttpContext ctx) =>
         {
             if (!ctx.WebSockets.IsWebSocketRequest)

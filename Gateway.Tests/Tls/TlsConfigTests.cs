@@ -82,6 +82,7 @@ public sealed class TlsConfigTests : IDisposable
             ("certificate = server.pem, key = server.key", "upstreams.u { endpoints = [\"https://b.test\"], tls { client-certificate = server.pem } }", "gateway.upstreams.u.tls.client-key", "missing"),
             ("certificate = server.pem, key = server.key", "upstreams.u { endpoints = [\"https://b.test\"], tls { verify = maybe } }", "gateway.upstreams.u.tls.verify", "not on or off"),
             ("certificate = server.pem, key = server.key", "upstreams.u { endpoints = [\"b.test:80\"], tls { verify = on } }", "gateway.upstreams.u.tls", "no endpoint is https://"),
+            ("certificate = server.pem, key = server.key", "listeners.db { address = \"127.0.0.1:0\", protocol = tcp, tls { certificate = server.pem, key = server.key } }\nroutes.db { listener = db, upstream = u }\nupstreams.u.endpoints = [\"b.test:5432\"]", "gateway.listeners.db.tls", "does not terminate TLS"),
             ("certificate = server.pem, key = server.key", "routes.x { listener = public, redirect-https = on, upstream = u }\nupstreams.u.endpoints = [\"b.test:80\"]", "gateway.routes.x", "exactly one of"),
         };
         foreach (var (tls, extra, key, problem) in cases)

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Gateway.Connections;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// Relays a server-sent event stream so that a drain can end it between two events — never inside one — with an
+/// optional <c>retry:</c> hint, and the response completes normally (the client sees the end of the stream, not an
+/// error). Any other response is left to YARP.
+/// </summary>
+internal sealed class EventStreamRelay(LongLivedStream stream) : HttpTransformer
+{
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext context, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (!await base.TransformResponseAsync(context, proxyResponse, cancellationToken)) return false;
+        if (proxyResponse?.Content.Headers.ContentType?.MediaType != "text/event-stream") return true;
+
+        // YARP's token carries its response timeout, which its own copy renews on every read; this relay is not
+        // bound by it — the stream lasts until either side ends it or the drain does.
+        var upstream = await proxyResponse.Content.ReadAsStreamAsync(context.RequestAborted);
+        await RelayAsync(upstream, context.Response, context.RequestAborted);
+        return false;
+    }
+
+    private async Task RelayAsync(Stream upstream, HttpResponse response, CancellationToken aborted)
+    {
+        await response.StartAsync(aborted);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var boundary = new EventBoundary();
+        var goodbye = stream.Goodbye;
+        using var goodbyeOrAborted = CancellationTokenSource.CreateLinkedTokenSource(aborted, goodbye);
+        try
+        {
+            while (true)
+            {
+                if (goodbye.IsCancellationRequested && boundary.AtBoundary) break;
+                int read;
+                try
+                {
+                    // Between events a goodbye ends the wait; inside one the rest of the event is awaited first.
+                    read = await upstream.ReadAsync(buffer, boundary.AtBoundary ? goodbyeOrAborted.Token : aborted);
+                }
+                catch (OperationCanceledException) when (goodbye.IsCancellationRequested && !aborted.IsCancellationRequested)
+                {
+                    break;
+                }
+                if (read == 0) return;
+                var count = goodbye.IsCancellationRequested ? boundary.UpToNextBoundary(buffer.AsSpan(0, read)) : boundary.Advance(buffer.AsSpan(0, read));
+                await response.Body.WriteAsync(buffer.AsMemory(0, count), aborted);
+                await response.Body.FlushAsync(aborted);
+            }
+            if (stream.Settings.SseRetry > TimeSpan.Zero)
+                await response.Body.WriteAsync(Encoding.ASCII.GetBytes(
+                    $"retry: {((long)stream.Settings.SseRetry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n"), aborted);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Tracks whether the bytes relayed so far end at an event boundary (a blank line).</summary>
+    private sealed class EventBoundary
+    {
+        private byte _last = (byte)'\n';
+        private byte _beforeLast = (byte)'\n';
+
+        public bool AtBoundary { get; private set; } = true;
+
+        /// <summary>Takes all of <paramref name="bytes"/>; returns its length.</summary>
+        public int Advance(ReadOnlySpan<byte> bytes)
+        {
+            foreach (var b in bytes) Step(b);
+            return bytes.Length;
+        }
+
+        /// <summary>Takes bytes up to and including the first boundary; returns how many (all when none is reached).</summary>
+        public int UpToNextBoundary(ReadOnlySpan<byte> bytes)
+        {
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                Step(bytes[i]);
+                if (AtBoundary) return i + 1;
+            }
+            return bytes.Length;
+        }
+
+        private void Step(byte b)
+        {
+            // An event ends with an empty line: "\n\n", "\r\r" or "\r\n\r\n" (its last two line ends).
+            AtBoundary = b == '\n' && (_last == '\n' || (_last == '\r' && _beforeLast == '\n'))
+                         || b == '\r' && _last == '\r';
+            (_beforeLast, _last) = (_last, b);
+        }
+    }
+}
