@@ -14,6 +14,9 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>The key under which the connection stores itself in Kestrel's connection items.</summary>
     internal static readonly object ItemsKey = new();
 
+    /// <summary>Where a TLS connection waits, from its arrival before the handshake until it is registered.</summary>
+    internal static readonly object ArrivingKey = new();
+
     private readonly ConnectionContext _context;
     private readonly IConnectionLifetimeNotificationFeature? _lifetime;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);

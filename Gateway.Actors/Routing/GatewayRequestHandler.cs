@@ -43,6 +43,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             }
             if (route.Settings.DirectResponse is { } direct)
                 await WriteAsync(context, direct.Status, direct.Body);
+            else if (route.Settings.RedirectHttps is { } redirect)
+                RedirectToHttps(context, redirect);
             else
                 await ForwardAsync(context, route, connection);
             route.Count(context.Response.StatusCode);
@@ -105,6 +107,16 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 $"502 Bad Gateway: upstream {upstream.Name} ({endpoint}) failed: {reason ?? error.ToString()}"),
         };
         await WriteAsync(context, status, text + "\n");
+    }
+
+    /// <summary>308 (the method and body are kept) to the same host, path and query over https.</summary>
+    private static void RedirectToHttps(HttpContext context, Configuration.RedirectHttpsSettings redirect)
+    {
+        var request = context.Request;
+        var host = redirect.Port is { } port and not 443 ? new HostString(request.Host.Host, port) : new HostString(request.Host.Host);
+        context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+        context.Response.Headers.Location = $"https://{host.ToUriComponent()}{request.PathBase.ToUriComponent()}{request.Path.ToUriComponent()}{request.QueryString.ToUriComponent()}";
+        context.Response.ContentLength = 0;
     }
 
     /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>

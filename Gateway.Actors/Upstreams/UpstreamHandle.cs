@@ -15,6 +15,7 @@ public sealed class UpstreamHandle : IUpstreamPort
     private int _next = -1;
     private int _inFlight;
 
+    /// <exception cref="Tls.CertificateException">A TLS file of the upstream cannot be used.</exception>
     public UpstreamHandle(UpstreamSettings settings)
     {
         Settings = settings;
@@ -28,6 +29,7 @@ public sealed class UpstreamHandle : IUpstreamPort
             ConnectTimeout = settings.ConnectTimeout,
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
+            SslOptions = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow),
         }, disposeHandler: true);
         RequestConfig = new ForwarderRequestConfig { ActivityTimeout = settings.ResponseTimeout };
     }

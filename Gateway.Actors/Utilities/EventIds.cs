@@ -18,4 +18,8 @@ internal static class EventIds
     public const int AdminDrain = 50;
     public const int AdminUndrain = 51;
     public const int AdminDrainFinished = 52;
+    public const int CertificateInService = 60;
+    public const int CertificateRotated = 61;
+    public const int CertificateRejected = 62;
+    public const int UpstreamTlsUnverified = 63;
 }

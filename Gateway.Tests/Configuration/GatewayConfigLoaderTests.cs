@@ -73,7 +73,7 @@ public sealed class GatewayConfigLoaderTests
         { "path prefix without slash", L + "routes.r { listener = a, path-prefix = api, direct-response { status = 200 } }", "gateway.routes.r.path-prefix", "must start with /" },
         { "empty endpoints", L + "upstreams.u.endpoints = []", "gateway.upstreams.u.endpoints", "at least one endpoint" },
         { "endpoint without port", L + "upstreams.u.endpoints = [\"backend.test\"]", "gateway.upstreams.u.endpoints", "is not an endpoint" },
-        { "https endpoint", L + "upstreams.u.endpoints = [\"https://backend.test:443\"]", "gateway.upstreams.u.endpoints", "is not an endpoint" },
+        { "endpoint of another scheme", L + "upstreams.u.endpoints = [\"ftp://backend.test:21\"]", "gateway.upstreams.u.endpoints", "is not an endpoint" },
         { "negative timeout", L + "upstreams.u { endpoints = [\"127.0.0.1:1\"], connect-timeout = -1s }", "gateway.upstreams.u.connect-timeout", "negative" },
         { "zero timeout", L + "upstreams.u { endpoints = [\"127.0.0.1:1\"], response-timeout = 0s }", "gateway.upstreams.u.response-timeout", "greater than 0s" },
         { "bad duration", L + "drain.deadline = soon", "gateway.drain.deadline", "is not a duration" },
