@@ -15,6 +15,7 @@ internal static class ConfigSchema
         ["address"] = null,
         ["protocol"] = null,
         ["idle-timeout"] = null,
+        ["limits"] = Leafs([.. LimitSettings.Keys]),
         ["tls"] = new(new Dictionary<string, Node?>
         {
             ["certificate"] = null,
@@ -56,6 +57,7 @@ internal static class ConfigSchema
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),
+        ["limits"] = Leafs([.. LimitSettings.Keys]),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>
