@@ -37,6 +37,9 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     private int _requests;
 
+    /// <summary>Every request that reached this server and completed here: "METHOD /path?query body-bytes".</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Completed { get; } = new();
+
     public static async Task<UpstreamServer> StartAsync(string name = "upstream")
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,11 +48,14 @@ public sealed class UpstreamServer : IAsyncDisposable
         var app = builder.Build();
         var server = new UpstreamServer(app, name);
         app.UseWebSockets();
-        app.Use((ctx, next) =>
+        app.Use(async (ctx, next) =>
         {
             Interlocked.Increment(ref server._requests);
             ctx.Response.Headers["X-Upstream"] = name;
-            return next(ctx);
+            var body = new CountingBody(ctx.Request.Body);
+            ctx.Request.Body = body;
+            await next(ctx);
+            server.Completed.Enqueue($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString} {body.BytesRead}");
         });
         app.MapGet("/hello", () => $"hello from {name}");
         app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
