@@ -10,8 +10,8 @@ internal static class ServerLimits
     {
         kestrel.MaxRequestLineSize = limits.MaxRequestLineBytes;
         kestrel.MaxRequestHeadersTotalSize = limits.MaxHeaderBytes;
-        // HTTP/2 checks one header field (after HPACK) against its own limit: a field may not exceed the whole head.
-        kestrel.Http2.MaxRequestHeaderFieldSize = Math.Min(limits.MaxHeaderBytes, kestrel.Http2.MaxRequestHeaderFieldSize);
+        // HTTP/2 also checks each header field (after HPACK) against a limit of its own: one field may be the whole head.
+        kestrel.Http2.MaxRequestHeaderFieldSize = limits.MaxHeaderBytes;
         kestrel.RequestHeadersTimeout = limits.HeaderTimeout;
         kestrel.MaxRequestBodySize = limits.MaxBodyBytes;
         kestrel.MinRequestBodyDataRate = Rate(limits);
