@@ -98,7 +98,7 @@ public static class GatewayHostingExtensions
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestLimits.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
             : next(context));
         return app;
     }

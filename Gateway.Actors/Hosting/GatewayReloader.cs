@@ -158,7 +158,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var handler = services.GetRequiredService<GatewayRequestHandler>();
         GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestLimits.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
             : Task.CompletedTask);
         await app.StartAsync();
         _addedServers.Add(app);

@@ -102,7 +102,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => (StatusCodes.Status400BadRequest,
                 "400 Bad Request: the client canceled the request"),
             // Kestrel's limits (max-body-bytes, min-body-bytes-per-second) cut the body off with their own status.
-            ForwarderError.RequestBodyClient when RequestLimits.Exceeded(context.Features.Get<IForwarderErrorFeature>()?.Exception) is { } limit =>
+            ForwarderError.RequestBodyClient when RequestAdmission.Exceeded(context.Features.Get<IForwarderErrorFeature>()?.Exception) is { } limit =>
                 (limit.StatusCode, $"{limit.StatusCode} {limit.Message}"),
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest,
                 "400 Bad Request: reading the request body from the client failed"),

@@ -39,6 +39,7 @@ public sealed class HostileRequestTests(HostileGateway gateway, ITestOutputHelpe
         { "obsolete line folding", ["GET /hello HTTP/1.1\r\n" + Host + "X-A: a\r\n  folded\r\n\r\n"], Expected.Status(400) },
         { "HTTP/1.1 without Host", ["GET /hello HTTP/1.1\r\n\r\n"], Expected.Status(400) },
         { "two Host headers", ["GET /hello HTTP/1.1\r\n" + Host + Host + "\r\n"], Expected.Status(400) },
+        { "CONNECT tunnel", ["CONNECT upstream.test:443 HTTP/1.1\r\nHost: upstream.test:443\r\n\r\n"], Expected.Status(501) },
         { "URL beyond max-request-line-bytes", ["GET /" + Repeat('a', HostileGateway.MaxLine + 10) + " HTTP/1.1\r\n" + Host + "\r\n"], Expected.Status(414) },
         { "headers beyond max-header-bytes", ["GET /hello HTTP/1.1\r\n" + Host + "X-Big: " + Repeat('b', HostileGateway.MaxHeaders + 10) + "\r\n\r\n"], Expected.Status(431) },
         { "many small headers beyond max-header-bytes", ["GET /hello HTTP/1.1\r\n" + Host + string.Concat(Enumerable.Range(0, 400).Select(i => $"X-H{i}: v\r\n")) + "\r\n"], Expected.Status(431) },

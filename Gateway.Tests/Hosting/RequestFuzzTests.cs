@@ -58,6 +58,10 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
 
         output.WriteLine($"cases tried: {tried} in {clock.Elapsed.TotalSeconds:0.0}s (+{WarmUpCases} warm-up)");
         output.WriteLine("status histogram: " + string.Join(", ", statuses.OrderByDescending(p => p.Value).Select(p => $"{p.Key}={p.Value}")));
+        // 502s are the gateway's own answers when forwarding failed: name why, so a new kind stands out.
+        var reasons = gateway.Process.Output.Where(l => l.Contains("forwarding to upstream", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf("failed: ", StringComparison.Ordinal) + 8)..]).GroupBy(r => r).OrderByDescending(g => g.Count()).Take(5);
+        output.WriteLine("forwarding failures: " + string.Join("; ", reasons.Select(g => $"{g.Count()}× {g.Key}")));
         output.WriteLine($"RSS before {baseline / 1024 / 1024.0:0.0} MiB, after {after / 1024 / 1024.0:0.0} MiB (limit +{RssGrowthLimit / 1024 / 1024} MiB)");
         Assert.Equal(Cases, tried);
         Assert.False(gateway.Process.Exited.IsCompleted, gateway.Process.OutputText);

@@ -7,15 +7,19 @@ using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 namespace Gateway.Hosting;
 
 /// <summary>
-/// Applies a request's listener's body limits before a byte of it is forwarded: a declared length over the limit is
-/// answered here, so the upstream never sees the start of a request that cannot complete.
+/// What a request must be before a byte of it is forwarded: within its listener's body limits (a declared length over
+/// the limit is answered here, so the upstream never sees the start of a request that cannot complete), and of a kind
+/// a reverse proxy forwards (a CONNECT tunnel is not: answered 501, not blamed on the upstream as a 502).
 /// </summary>
-internal static class RequestLimits
+internal static class RequestAdmission
 {
     /// <summary>Handles the request with <paramref name="handle"/>, or answers it with a 4xx when it must not be forwarded.</summary>
     public static Task RunAsync(HttpContext context, LimitSettings limits, Func<HttpContext, Task> handle)
     {
         var request = context.Request;
+        // An HTTP/2 WebSocket arrives as an extended CONNECT and is relayed; a plain CONNECT asks for a tunnel.
+        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+            return RejectAsync(context, StatusCodes.Status501NotImplemented, "501 Not Implemented: the gateway does not open CONNECT tunnels");
         if (request.ContentLength > limits.MaxBodyBytes)
             return RejectAsync(context, StatusCodes.Status413PayloadTooLarge, $"413 Content Too Large: the body is larger than {limits.MaxBodyBytes} bytes");
 
