@@ -43,6 +43,7 @@ internal static class ConfigSchema
         ["endpoints"] = null,
         ["connect-timeout"] = null,
         ["response-timeout"] = null,
+        ["eject-for"] = null,
         ["tls"] = Leafs("ca", "client-certificate", "client-key", "verify"),
     });
 

@@ -446,7 +446,8 @@ public static class GatewayConfigLoader
             var tls = config.HasPath($"{key}.tls") ? ReadUpstreamTls($"{key}.tls") : null;
             if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
                 throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
-            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls };
+            var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
+            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
         }
 
         private Uri Endpoint(string key, HoconValue value)

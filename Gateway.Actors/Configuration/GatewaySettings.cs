@@ -120,6 +120,14 @@ public sealed record UpstreamSettings(
 {
     /// <summary>TLS to the <c>https://</c> endpoints (verification on with the system store when not configured).</summary>
     public UpstreamTlsSettings? Tls { get; init; }
+
+    /// <summary>
+    /// Passive health: an endpoint that refused a connection (or could not be reached in time) leaves the rotation for
+    /// this long, then gets requests again. Zero: never taken out.
+    /// </summary>
+    public TimeSpan EjectFor { get; init; } = DefaultEjectFor;
+
+    public static readonly TimeSpan DefaultEjectFor = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>

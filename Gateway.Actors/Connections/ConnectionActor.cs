@@ -43,8 +43,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private readonly IConnectionPort _port;
     private readonly string _listener;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Made on first use: most connections never log, and an adapter per actor is a tenth of its memory.
+    private ILoggingAdapter? _logger;
     private Drain? _drain;
+    private bool _finished;
     private IActorRef? _drainRequester;
 
     public ConnectionActor(IConnectionPort port, string listener)
@@ -62,6 +64,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private ILoggingAdapter Log => _logger ??= Context.GetLogger();
 
     /// <summary>
     /// Made by a producer, not an expression: <c>Props.Create(() => new …)</c> walks and evaluates the expression tree
@@ -95,7 +99,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         _drain = first ? drain : _drain!.Earliest(drain);
         _drainRequester = Sender;
         var remaining = _drain.Remaining(Context.System.Scheduler);
-        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, remaining);
         if (_port.Streams > 0)
             Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
@@ -113,6 +116,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             Timers.Cancel(CloseWhenQuiet.Instance);
             _port.RequestClose();
         }
+        // The deadline itself comes from the listener, one timer for all its connections; one already past is now
+        // (after the close above, so that a connection it ended at once counts as completed, not forced).
+        if (remaining <= TimeSpan.Zero) Self.Tell(DeadlineReached.Instance);
     }
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
@@ -125,13 +131,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
             return;
         }
-        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, _port.IdleFor.TotalSeconds);
+        Log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, _port.IdleFor.TotalSeconds);
         idle.CloseIdle();
     }
 
     private void OnDeadline()
     {
-        _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
+        if (_finished) return;
+        Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.
         if (_port.Streams > 0) _port.EndStreams();
@@ -141,6 +148,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Finish(DrainOutcome outcome, DrainCounts counts)
     {
+        if (_finished) return;
+        _finished = true;
         // Reported even when not draining, so the parent can tell an ended connection from a crashed actor.
         (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);
