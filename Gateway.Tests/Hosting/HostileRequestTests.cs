@@ -87,17 +87,39 @@ public sealed class HostileRequestTests(HostileGateway gateway, ITestOutputHelpe
         Assert.False(gateway.Process.Exited.IsCompleted);
     }
 
-    [Fact]
-    public async Task An_invalid_HTTP2_frame_gets_GOAWAY_PROTOCOL_ERROR_and_the_gateway_keeps_serving()
+    private static byte[] Frame(byte type, byte flags, int stream, params byte[] payload) =>
+        [(byte)(payload.Length >> 16), (byte)(payload.Length >> 8), (byte)payload.Length, type, flags,
+         (byte)(stream >> 24), (byte)(stream >> 16), (byte)(stream >> 8), (byte)stream, .. payload];
+
+    private const int ProtocolError = 0x1, FrameSizeError = 0x6, CompressionError = 0x9;
+
+    /// <summary>Connection errors of RFC 9113 and the GOAWAY code each must get.</summary>
+    public static TheoryData<string, byte[], int> Http2Errors => new()
+    {
+        { "DATA on stream 0", Frame(0x0, 0x0, 0, (byte)'x'), ProtocolError },
+        { "HEADERS on stream 0", Frame(0x1, 0x5, 0, 0x82), ProtocolError },
+        { "WINDOW_UPDATE of 0 on the connection", Frame(0x8, 0x0, 0, 0, 0, 0, 0), ProtocolError },
+        { "CONTINUATION without HEADERS", Frame(0x9, 0x4, 1, 0x82), ProtocolError },
+        { "SETTINGS of 5 bytes", Frame(0x4, 0x0, 0, 0, 0x3, 0, 0, 0), FrameSizeError },
+        { "PING of 4 bytes", Frame(0x6, 0x0, 0, 1, 2, 3, 4), FrameSizeError },
+        { "undecodable header block", Frame(0x1, 0x5, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF), CompressionError },
+        { "even stream id from the client", Frame(0x1, 0x5, 2, 0x82, 0x86, 0x84, 0x01, 0x01, (byte)'x'), ProtocolError },
+    };
+
+    [Theory]
+    [MemberData(nameof(Http2Errors))]
+    public async Task An_HTTP2_connection_error_gets_its_GOAWAY_and_the_gateway_keeps_serving(string @case, byte[] frame, int code)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var connection = await RawHttp2Connection.OpenAsync(gateway.Endpoint, cts.Token);
 
-        // DATA on stream 0 is a connection error of type PROTOCOL_ERROR (RFC 9113 §6.1).
-        await connection.SendRawAsync([0, 0, 1, 0x0, 0x0, 0, 0, 0, 0, (byte)'x'], cts.Token);
+        await connection.SendRawAsync(frame, cts.Token);
 
-        Assert.Equal(0x1, await connection.WaitForGoAwayAsync(cts.Token));
+        var goAway = await connection.WaitForGoAwayAsync(cts.Token);
+        output.WriteLine($"{@case}: GOAWAY {goAway}");
+        Assert.Equal(code, goAway);
         await gateway.AssertServesAsync();
+        Assert.False(gateway.Process.Exited.IsCompleted);
     }
 
     [Fact]
