@@ -15,7 +15,7 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private string Config(string publicLimits) => $$"""
+    private string Config(string publicLimits, string server = "") => $$"""
         gateway {
           listeners.public { address = "127.0.0.1:0", limits { {{publicLimits}} } }
           listeners.other  { address = "127.0.0.1:0" }
@@ -25,6 +25,7 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
           routes.other { listener = other, path-prefix = "/", upstream = app }
           routes.idle  { listener = public, path-prefix = "/idle", direct-response { status = 200, body = "idle" } }
           drain.deadline = 5s
+          {{server}}
         }
         """;
 
@@ -68,5 +69,24 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
         var after = await client.PostAsync($"http://{addresses["public"]}/echo", new StringContent(body));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal(body, await after.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_reload_that_changes_a_server_wide_limit_keeps_the_running_one_and_says_it_needs_a_restart()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config("", "limits.max-header-bytes = 4KiB"));
+        var addresses = await gateway.WaitUntilReadyAsync();
+        using var client = new HttpClient();
+        using var big = new HttpRequestMessage(HttpMethod.Get, $"http://{addresses["public"]}/hello");
+        big.Headers.Add("X-Big", new string('b', 6000));
+
+        await File.WriteAllTextAsync(gateway.ConfigPath!, Config("", "limits.max-header-bytes = 64KiB"));
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{addresses["admin"]}") };
+        var reloaded = await admin.PostAsync("/reload", null);
+
+        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        Assert.Contains("gateway.limits.max-header-bytes", await reloaded.Content.ReadAsStringAsync());
+        await gateway.WaitForLineAsync("needs a restart: gateway.limits.max-header-bytes", TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await client.SendAsync(big)).StatusCode);
     }
 }
