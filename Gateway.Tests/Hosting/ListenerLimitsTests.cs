@@ -43,6 +43,8 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
         var third = await HostileClient.ExchangeAsync(addresses["public"], Encoding.ASCII.GetBytes("GET /hello HTTP/1.1\r\nHost: gateway.test\r\n\r\n"), TimeSpan.FromSeconds(10));
 
         Assert.Equal((null, PeerClose.Fin), (third.Status, third.End));
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{addresses["admin"]}") };
+        Assert.Contains("gateway_connections_over_limit_total{listener=\"public\"} 1", await admin.GetStringAsync("/metrics"));
         // The limit is the listener's own: another listener serves on.
         using var client = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://{addresses["other"]}/hello")).StatusCode);
