@@ -10,7 +10,8 @@ namespace Gateway.Tests.Hosting;
 
 /// <summary>
 /// Thousands of generated and mutated requests over raw sockets against a real gateway process: afterwards it is
-/// alive, serves valid requests, and its memory is back near where it was after the same traffic warmed it up.
+/// alive, serves valid requests, holds no connection or request of them in its bookkeeping, and its memory is back
+/// near where it was after the same traffic warmed it up.
 /// </summary>
 public sealed class RequestFuzzTests(ITestOutputHelper output)
 {
@@ -28,7 +29,7 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
     private const long RssGrowthLimit = 48L * 1024 * 1024;
 
     [Fact]
-    public async Task Ten_thousand_mutated_requests_leave_the_gateway_alive_serving_and_its_memory_near_the_baseline()
+    public async Task Ten_thousand_mutated_requests_leave_the_gateway_alive_serving_with_nothing_left_open_and_its_memory_near_the_baseline()
     {
         var gateway = new HostileGateway();
         await gateway.InitializeAsync();
@@ -66,10 +67,21 @@ public sealed class RequestFuzzTests(ITestOutputHelper output)
         Assert.Equal(Cases, tried);
         Assert.False(gateway.Process.Exited.IsCompleted, gateway.Process.OutputText);
         await gateway.AssertServesAsync();
-        using var client = new HttpClient();
-        var echo = await client.PostAsync($"http://{gateway.Endpoint}/echo", new StringContent("still here"));
-        Assert.Equal("still here", await echo.Content.ReadAsStringAsync());
+        using (var client = new HttpClient())
+        {
+            var echo = await client.PostAsync($"http://{gateway.Endpoint}/echo", new StringContent("still here"));
+            Assert.Equal("still here", await echo.Content.ReadAsStringAsync());
+        }
         Assert.True(after <= baseline + RssGrowthLimit, $"RSS grew from {baseline} to {after} bytes");
+        // Nothing of the fuzzing is left in the bookkeeping: no connection still counted open, no request in flight.
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{gateway.Admin}") };
+        var settled = await Record.ExceptionAsync(() => Wait.UntilAsync(async () =>
+        {
+            var listener = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/drain")).RootElement
+                .GetProperty("listeners").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "public");
+            return listener.GetProperty("open").GetInt64() == 0 && listener.GetProperty("inFlight").GetInt64() == 0;
+        }, limit: TimeSpan.FromSeconds(15)));
+        Assert.True(settled is null, $"connections or requests left over:\n{await admin.GetStringAsync("/drain")}\n{await admin.GetStringAsync("/tree")}");
         Assert.DoesNotContain(gateway.Process.Output, l => l.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase));
     }
 
