@@ -13,6 +13,7 @@ namespace Gateway.Tests.Hosting;
 /// alive, serves valid requests, holds no connection or request of them in its bookkeeping, and its memory is back
 /// near where it was after the same traffic warmed it up.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class RequestFuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 10_000;
