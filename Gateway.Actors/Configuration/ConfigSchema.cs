@@ -33,6 +33,7 @@ internal static class ConfigSchema
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),
+        ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>

@@ -20,6 +20,9 @@ public sealed record GatewaySettings(
     /// <summary>Console log lines as plain text (default) or one JSON object per line.</summary>
     public bool JsonLogs { get; init; }
 
+    /// <summary>Whether this gateway is a node of a gateway cluster (off by default).</summary>
+    public Gateway.Cluster.ClusterSettings Cluster { get; init; } = Gateway.Cluster.ClusterSettings.Disabled;
+
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 }
