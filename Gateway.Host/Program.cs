@@ -78,6 +78,9 @@ public static class Program
         }
         app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
         await app.DisposeAsync();
+        // Akka.Hosting sets the exit code to -1 when the actor system stops for any reason but a CLR exit (a
+        // requested cluster leave among them): a node that drained and left as asked exits 0.
+        Environment.ExitCode = ExitCodes.Ok;
         return ExitCodes.Ok;
     }
 

@@ -29,10 +29,40 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
     public DrainRequestResult DrainAll()
     {
         var state = runtime.State;
+        if (runtime.Cluster is { } cluster) return DrainInCluster(cluster);
         if (!state.TryBeginDrain(DrainReason.Admin)) return DrainRequestResult.AlreadyDraining;
         _undrain = new CancellationTokenSource();
         Log.AdminDrain(logger, "all listeners");
         _ = Task.Run(() => RunAsync(_undrain.Token));
+        return DrainRequestResult.Started;
+    }
+
+    /// <summary>In a cluster the drain waits for a slot of the drain budget first (serving and ready meanwhile).</summary>
+    private DrainRequestResult DrainInCluster(Gateway.Cluster.GatewayCluster cluster)
+    {
+        var state = runtime.State;
+        if (!state.Ready || state.DrainRequestedAt is not null) return DrainRequestResult.AlreadyDraining;
+        var requested = state.RequestDrain();
+        Log.AdminDrain(logger, "all listeners, within the cluster's drain budget");
+        _ = Task.Run(async () =>
+        {
+            var giveUp = requested + runtime.Settings.Drain.Deadline - runtime.Settings.Cluster.QueueReserve;
+            await cluster.Gate.AcquireAsync(requested, giveUp, state.Time, state.ForceToken);
+            if (!state.TryBeginDrain(DrainReason.Admin))
+            {
+                cluster.Gate.Release();
+                return;
+            }
+            _undrain = new CancellationTokenSource();
+            try
+            {
+                await RunAsync(_undrain.Token);
+            }
+            finally
+            {
+                cluster.Gate.Release();
+            }
+        });
         return DrainRequestResult.Started;
     }
 
@@ -76,7 +106,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         if (!state.Enter(GatewayPhase.Unbinding)) return;
         await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, TimeSpan.FromSeconds(10));
         state.Enter(GatewayPhase.Draining);
-        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(t0 + drain.Deadline, DrainReason.Admin),
+        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(state.DeadlineFor(drain.Deadline), DrainReason.Admin),
             drain.Deadline + TimeSpan.FromSeconds(5));
         state.Finish(result);
         Log.AdminDrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "");

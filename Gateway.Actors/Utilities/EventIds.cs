@@ -18,4 +18,17 @@ internal static class EventIds
     public const int AdminDrain = 50;
     public const int AdminUndrain = 51;
     public const int AdminDrainFinished = 52;
+    public const int ClusterJoined = 60;
+    public const int DrainQueued = 61;
+    public const int DrainSlotAcquired = 62;
+    public const int DrainWithoutSlot = 63;
+    public const int DrainSlotGranted = 64;
+    public const int DrainSlotReleased = 65;
+    public const int DrainBudgetReady = 66;
+    public const int RoutesPublished = 67;
+    public const int RoutesApplied = 68;
+    public const int RoutesRejected = 69;
+    public const int ClusterLeaving = 70;
+    public const int ClusterMemberEvent = 71;
+    public const int DrainDowned = 72;
 }

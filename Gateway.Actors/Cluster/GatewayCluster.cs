@@ -1,0 +1,88 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.DistributedData;
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Cluster;
+
+/// <summary>
+/// This gateway as a cluster node: the drain budget (a cluster singleton and this node's slot), route replication
+/// and the cluster view. Leaving needs nothing extra: a leave runs CoordinatedShutdown from its first phase, so the
+/// service phases (the drain, see ShutdownPhases) run before the cluster phases.
+/// </summary>
+public sealed class GatewayCluster
+{
+    private readonly Akka.Cluster.Cluster _cluster;
+    private readonly IActorRef _replication;
+    private readonly IActorRef _view;
+    private readonly ILogger _logger;
+
+    private GatewayCluster(Akka.Cluster.Cluster cluster, DrainGate gate, IActorRef replication, IActorRef view, ILogger logger)
+    {
+        _logger = logger;
+        _cluster = cluster;
+        Gate = gate;
+        _replication = replication;
+        _view = view;
+    }
+
+    /// <summary>The cluster-wide drain budget, as this node waits on it.</summary>
+    public DrainGate Gate { get; }
+
+    /// <summary>This node's address, e.g. akka.tcp://gateway@127.0.0.1:4053.</summary>
+    public string SelfAddress => _cluster.SelfAddress.ToString();
+
+    internal static GatewayCluster Start(ActorSystem system, GatewayRuntime runtime, IServiceProvider provider, ILoggerFactory loggers)
+    {
+        var settings = runtime.Settings.Cluster;
+        system.Settings.InjectTopLevelFallback(ClusterSingleton.DefaultConfig());
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var self = cluster.SelfAddress.ToString();
+        var logger = loggers.CreateLogger("Gateway.Cluster");
+
+        system.ActorOf(ClusterSingletonManager.Props(DrainBudget.Props(settings.MaxDraining, loggers.CreateLogger("Gateway.Cluster.DrainBudget")),
+            PoisonPill.Instance, ClusterSingletonManagerSettings.Create(system)), "drain-budget");
+        var budget = system.ActorOf(ClusterSingletonProxy.Props("/user/drain-budget", ClusterSingletonProxySettings.Create(system)), "drain-budget-proxy");
+        var slotState = new SlotState();
+        var slot = system.ActorOf(DrainSlot.Props(budget, self, slotState, logger), "drain-slot");
+
+        var replicator = DistributedData.Get(system).Replicator;
+        var replication = system.ActorOf(RouteReplication.Props(replicator, cluster.SelfUniqueAddress, runtime,
+            provider.GetRequiredService<GatewayReloader>, logger), "route-replication");
+        var view = system.ActorOf(ClusterView.Props(replicator, cluster, runtime, slotState, logger), "cluster-view");
+
+        cluster.RegisterOnMemberUp(() => ClusterLog.Joined(logger, self, settings.ToString()));
+        return new GatewayCluster(cluster, new DrainGate(slot, slotState, logger), replication, view, logger);
+    }
+
+    /// <summary>Replicates the routes and upstreams a reload just applied here; answers their version.</summary>
+    public Task<long> PublishAsync(GatewaySettings applied)
+    {
+        var version = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replication.Tell(new RouteReplication.Publish(applied, version));
+        return version.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Leaves the cluster: this node drains (within the budget), then leaves and exits.</summary>
+    public void Leave(string why)
+    {
+        ClusterLog.Leaving(_logger, why);
+        _cluster.Leave(_cluster.SelfAddress);
+    }
+
+    /// <summary>The cluster view (GET /cluster); null when the actor system has stopped.</summary>
+    public async Task<ClusterReport?> ViewAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await _view.Ask<ClusterReport>(ClusterView.GetView.Instance, timeout);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+}
