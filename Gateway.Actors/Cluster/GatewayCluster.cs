@@ -73,6 +73,23 @@ public sealed class GatewayCluster
         _cluster.Leave(_cluster.SelfAddress);
     }
 
+    /// <summary>
+    /// Asks a member (any node, this one too) to leave: it drains first, within the budget, then leaves and exits.
+    /// False when <paramref name="node"/> is not a member's address.
+    /// </summary>
+    public bool LeaveMember(string node)
+    {
+        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
+        if (member is null) return false;
+        if (member.Address.Equals(_cluster.SelfAddress)) Leave("asked through this node's admin API");
+        else
+        {
+            ClusterLog.MemberEvent(_logger, node, "asked to leave by this node");
+            _cluster.Leave(member.Address);
+        }
+        return true;
+    }
+
     /// <summary>The cluster view (GET /cluster); null when the actor system has stopped.</summary>
     public async Task<ClusterReport?> ViewAsync(TimeSpan timeout)
     {

@@ -60,6 +60,12 @@ internal static class AdminEndpoints
                     statusCode: StatusCodes.Status422UnprocessableEntity);
         });
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
+        app.MapPost("/cluster/leave", (string node) => runtime.Cluster switch
+        {
+            null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),
+            { } cluster when cluster.LeaveMember(node) => Results.Json(new { result = "Leaving", node }, statusCode: StatusCodes.Status202Accepted),
+            _ => Results.Json(new { result = "UnknownMember", node }, statusCode: StatusCodes.Status404NotFound),
+        });
         app.MapGet("/cluster", async () =>
         {
             if (runtime.Cluster is not { } cluster)

@@ -92,6 +92,30 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_asked_to_leave_by_another_node_drains_first_then_leaves_and_exits_0()
+    {
+        await using var cluster = await LoopbackCluster.StartAsync(3, Body, "down-unreachable-after = 5s", output);
+        var leaver = cluster.Nodes[1];
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var slow = client.GetAsync($"http://{leaver.Public}/slow?ms=4000");
+        await Wait.UntilAsync(async () => (await leaver.AdminClient.GetStringAsync("/drain")).Contains("\"inFlight\":1"));
+
+        // Cluster.Leave for node 1, called on node 0.
+        var response = await cluster.Nodes[0].AdminClient.PostAsync($"/cluster/leave?node={Uri.EscapeDataString(leaver.Address)}", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var answer = await slow;
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.True(answer.Headers.ConnectionClose);
+        Assert.Equal(0, await leaver.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var log = leaver.Process.OutputText;
+        Assert.Contains("ClusterLeavingReason", log);
+        Assert.True(log.IndexOf("Drain finished: Completed (completed=1 forced=0", StringComparison.Ordinal) is > 0 and var drained
+            && drained < log.IndexOf("Exiting completed", StringComparison.Ordinal), "drained before the cluster phases");
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster.Nodes[0].AdminClient.PostAsync("/cluster/leave?node=akka.tcp%3A%2F%2Fgateway%40127.0.0.1%3A1", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_node_killed_with_sigkill_is_marked_unreachable_then_downed_and_the_others_serve_on()
     {
         // down-unreachable-after: the split-brain resolver downs an unreachable node once the cluster is stable this long.
