@@ -48,11 +48,8 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         {
             var giveUp = requested + runtime.Settings.Drain.Deadline - runtime.Settings.Cluster.QueueReserve;
             await cluster.Gate.AcquireAsync(requested, giveUp, state.Time, state.ForceToken);
-            if (!state.TryBeginDrain(DrainReason.Admin))
-            {
-                cluster.Gate.Release();
-                return;
-            }
+            // A shutdown that began meanwhile drains with the same slot and gives it back when it is done.
+            if (!state.TryBeginDrain(DrainReason.Admin)) return;
             _undrain = new CancellationTokenSource();
             try
             {

@@ -139,6 +139,8 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
             return member.ValueKind == System.Text.Json.JsonValueKind.Undefined;
         }, limit: TimeSpan.FromSeconds(30));
         var removedAfter = killed.Elapsed;
+        // The other survivor learns it by gossip, a moment later.
+        await Wait.UntilAsync(async () => !(await LoopbackCluster.MembersAsync(survivors[1])).ContainsKey(victim.Address), limit: TimeSpan.FromSeconds(15));
         await Task.Delay(500);
         stop.Cancel();
         await Task.WhenAll(running);
@@ -147,7 +149,8 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var (load, node) in loads.Zip(survivors)) output.WriteLine($"node {node.Index}: {load.Summary}");
         Assert.NotNull(unreachableAfter);
         Assert.All(loads, l => Assert.Empty(l.Failures));
-        Assert.All(survivors, n => Assert.Contains($"Cluster member {victim.Address}: removed", n.Process.OutputText));
+        foreach (var survivor in survivors)
+            await survivor.Process.WaitForLineAsync($"Cluster member {System.Text.RegularExpressions.Regex.Escape(victim.Address)}: removed", TimeSpan.FromSeconds(10));
         var members = await LoopbackCluster.MembersAsync(survivors[1]);
         Assert.Equal(2, members.Count);
         Assert.All(members.Values, s => Assert.Equal("Up", s));
