@@ -79,6 +79,42 @@ public sealed class DrainBudgetTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(cluster.Nodes.Count(n => n.Process.OutputText.Contains("Drain queued")) >= 2, "two nodes waited in the queue");
     }
 
+    [Fact]
+    public async Task A_queued_node_whose_deadline_approaches_drains_anyway_and_says_so()
+    {
+        // Node 0 holds the only slot for a long drain; node 1's deadline (8 s) leaves it 3 s in the queue (reserve 5 s).
+        string Body(int i) => $$"""
+            listeners.public { address = "127.0.0.1:0" }
+            upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 60s }
+            routes.app    { listener = public, path-prefix = "/", upstream = app }
+            drain { announce = 0s, deadline = {{(i == 0 ? "30s" : "8s")}} }
+            """;
+        await using var cluster = await LoopbackCluster.StartAsync(2, Body, "max-draining = 1, queue-reserve = 5s, down-unreachable-after = 5s", output);
+        var (holder, queued) = (cluster.Nodes[0], cluster.Nodes[1]);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var long_ = client.GetAsync($"http://{holder.Public}/slow?ms=15000");
+        await Wait.UntilAsync(async () => (await holder.AdminClient.GetStringAsync("/drain")).Contains("\"inFlight\":1"));
+        holder.Process.Signal(GatewayProcess.SigTerm);
+        await holder.Process.WaitForLineAsync("Drain slot granted", TimeSpan.FromSeconds(10));
+
+        var slow = client.GetAsync($"http://{queued.Public}/slow?ms=1000");
+        await Wait.UntilAsync(async () => (await queued.AdminClient.GetStringAsync("/drain")).Contains("\"inFlight\":1"));
+        var signalled = DateTime.UtcNow;
+        queued.Process.Signal(GatewayProcess.SigTerm);
+        await queued.Process.WaitForLineAsync("Drain queued", TimeSpan.FromSeconds(5));
+        using (var ready = await queued.AdminClient.GetAsync("/ready"))
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+
+        Assert.Equal(0, await queued.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        var gaveUp = queued.Process.FirstLineAt("Draining without a drain slot after .* the drain deadline approaches");
+        Assert.NotNull(gaveUp);
+        output.WriteLine($"queued node drained without a slot {(gaveUp!.Value - signalled).TotalMilliseconds:0} ms after its signal (deadline 8 s − reserve 5 s)");
+        Assert.InRange((gaveUp.Value - signalled).TotalSeconds, 2.5, 5);
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+        Assert.Contains("Drain finished: Completed (completed=1", queued.Process.OutputText);
+        Assert.False(long_.IsCompleted, "the holder was still draining");
+    }
+
     /// <summary>Slow requests back to back on each loop, until the gateway says Connection: close (or refuses).</summary>
     private sealed class SlowLoop(IPEndPoint endpoint, int loops)
     {
