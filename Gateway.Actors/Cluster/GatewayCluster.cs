@@ -20,6 +20,9 @@ public sealed class GatewayCluster
     private readonly IActorRef _view;
     private readonly ILogger _logger;
 
+    /// <summary>True once this node was downed (removed by the others, or by an operator): it drained without the budget.</summary>
+    public bool WasDowned => CoordinatedShutdown.Get(_cluster.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+
     private GatewayCluster(Akka.Cluster.Cluster cluster, DrainGate gate, IActorRef replication, IActorRef view, ILogger logger)
     {
         _logger = logger;
@@ -87,6 +90,19 @@ public sealed class GatewayCluster
             ClusterLog.MemberEvent(_logger, node, "asked to leave by this node");
             _cluster.Leave(member.Address);
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Downs a member (an operator's decision, e.g. for a node known dead): the others remove it at once; the node
+    /// itself, if it still runs, drains at once without the budget and exits 1. False for an address that is not a member.
+    /// </summary>
+    public bool DownMember(string node)
+    {
+        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
+        if (member is null) return false;
+        ClusterLog.MemberEvent(_logger, node, "downed by this node's admin API");
+        _cluster.Down(member.Address);
         return true;
     }
 

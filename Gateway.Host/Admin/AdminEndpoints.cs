@@ -66,6 +66,12 @@ internal static class AdminEndpoints
             { } cluster when cluster.LeaveMember(node) => Results.Json(new { result = "Leaving", node }, statusCode: StatusCodes.Status202Accepted),
             _ => Results.Json(new { result = "UnknownMember", node }, statusCode: StatusCodes.Status404NotFound),
         });
+        app.MapPost("/cluster/down", (string node) => runtime.Cluster switch
+        {
+            null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),
+            { } cluster when cluster.DownMember(node) => Results.Json(new { result = "Downed", node }, statusCode: StatusCodes.Status202Accepted),
+            _ => Results.Json(new { result = "UnknownMember", node }, statusCode: StatusCodes.Status404NotFound),
+        });
         app.MapGet("/cluster", async () =>
         {
             if (runtime.Cluster is not { } cluster)

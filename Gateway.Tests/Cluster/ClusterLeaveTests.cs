@@ -116,6 +116,28 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_downed_node_drains_at_once_without_the_budget_and_exits_1_while_the_others_serve_on()
+    {
+        await using var cluster = await LoopbackCluster.StartAsync(3, Body, "down-unreachable-after = 5s", output);
+        var downed = cluster.Nodes[2];
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var slow = client.GetAsync($"http://{downed.Public}/slow?ms=3000");
+        await Wait.UntilAsync(async () => (await downed.AdminClient.GetStringAsync("/drain")).Contains("\"inFlight\":1"));
+
+        var response = await cluster.Nodes[0].AdminClient.PostAsync($"/cluster/down?node={Uri.EscapeDataString(downed.Address)}", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+        Assert.Equal(1, await downed.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("This node was downed (it is no longer in the cluster): draining at once, without the drain budget", downed.Process.OutputText);
+        Assert.Contains("Drain finished: Completed (completed=1 forced=0", downed.Process.OutputText);
+        Assert.DoesNotContain("Drain queued", downed.Process.OutputText);
+        await Wait.UntilAsync(async () => !(await LoopbackCluster.MembersAsync(cluster.Nodes[1])).ContainsKey(downed.Address), limit: TimeSpan.FromSeconds(15));
+        foreach (var node in cluster.Nodes.Take(2))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://{node.Public}/hello")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_node_killed_with_sigkill_is_marked_unreachable_then_downed_and_the_others_serve_on()
     {
         // down-unreachable-after: the split-brain resolver downs an unreachable node once the cluster is stable this long.
