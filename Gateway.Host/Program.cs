@@ -37,6 +37,11 @@ public static class Program
                 predecessor = HandoffClient.Connect(settings.HotRestart.SocketPath);
                 if (predecessor is null)
                     Console.Error.WriteLine($"gateway: no running gateway at {settings.HotRestart.SocketPath}; starting fresh");
+                else if (settings.Cluster.Enabled)
+                    // Both generations would need the node's remoting port; the running one keeps serving untouched.
+                    throw new GatewayConfigException(settings.Source, "gateway.cluster",
+                        "a hot restart of a cluster node is not supported (both processes would need the remoting port " +
+                        $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
                 else
                     inherited = predecessor.RequestListeners();
             }

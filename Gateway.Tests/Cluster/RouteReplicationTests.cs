@@ -51,4 +51,17 @@ public sealed class RouteReplicationTests(ITestOutputHelper output)
             limit: TimeSpan.FromSeconds(10));
         Assert.Contains("Replicated routes version 1", late.Process.OutputText);
     }
+
+    [Fact]
+    public async Task A_hot_restart_of_a_cluster_node_is_refused_with_exit_2_and_the_running_node_serves_on()
+    {
+        await using var cluster = await LoopbackCluster.StartAsync(1, _ => Body("v1"), "", output);
+        var node = cluster.Nodes[0];
+        await using var successor = GatewayProcess.StartWithConfigFile(node.Process.ConfigPath!, "--hot-restart");
+
+        Assert.Equal(2, await successor.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("gateway.cluster: a hot restart of a cluster node is not supported", successor.OutputText);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("v1", await client.GetStringAsync($"http://{node.Public}/"));
+    }
 }
