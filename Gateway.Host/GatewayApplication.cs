@@ -43,6 +43,8 @@ public sealed class GatewayApplication
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // Kestrel warns that cleartext HTTP/2 is off on our listeners; CleartextHttp2Detection turns it on.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        // YARP's forwarder logs two Information lines per request; the gateway logs forwarding failures itself.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
 
         var runtime = builder.AddGateway(settings, inherited);
 

@@ -99,7 +99,7 @@ public static class Program
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
         foreach (var listener in gateway.Runtime.Listeners.All)
             logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
-                listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : "http", listener.Address,
+                listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : listener.Tls is null ? "http" : "https", listener.Address,
                 listener.Adopted ? " (socket taken over)" : "");
         logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
     }

@@ -8,7 +8,22 @@ internal static class ConfigSchema
 
     private static Node Leafs(params string[] keys) => new(keys.ToDictionary(k => k, _ => (Node?)null));
 
-    private static readonly Node Listener = Leafs("address", "protocol", "idle-timeout");
+    private static readonly Node CertificatePair = Leafs("certificate", "key");
+
+    private static readonly Node Listener = new(new Dictionary<string, Node?>
+    {
+        ["address"] = null,
+        ["protocol"] = null,
+        ["idle-timeout"] = null,
+        ["tls"] = new(new Dictionary<string, Node?>
+        {
+            ["certificate"] = null,
+            ["key"] = null,
+            ["min-version"] = null,
+            ["unknown-sni"] = null,
+            ["sni"] = new(new Dictionary<string, Node?>(), CertificatePair),
+        }),
+    });
 
     private static readonly Node Route = new(new Dictionary<string, Node?>
     {
@@ -17,10 +32,19 @@ internal static class ConfigSchema
         ["host"] = null,
         ["upstream"] = null,
         ["direct-response"] = Leafs("status", "body"),
+        ["redirect-https"] = null,
+        ["redirect-https-port"] = null,
         ["streams"] = Leafs("on-drain", "grace", "sse-retry"),
     });
 
-    private static readonly Node Upstream = Leafs("endpoints", "connect-timeout", "response-timeout");
+    private static readonly Node Upstream = new(new Dictionary<string, Node?>
+    {
+        ["endpoints"] = null,
+        ["connect-timeout"] = null,
+        ["response-timeout"] = null,
+        ["eject-for"] = null,
+        ["tls"] = Leafs("ca", "client-certificate", "client-key", "verify"),
+    });
 
     /// <summary>The shape of <c>gateway { … }</c>.</summary>
     public static readonly Node Gateway = new(new Dictionary<string, Node?>
@@ -29,7 +53,7 @@ internal static class ConfigSchema
         ["routes"] = new(new Dictionary<string, Node?>(), Route),
         ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
         ["admin"] = Leafs("address", "token"),
-        ["drain"] = Leafs("announce", "deadline"),
+        ["drain"] = Leafs("announce", "deadline", "idle-quiet", "close-spread"),
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),

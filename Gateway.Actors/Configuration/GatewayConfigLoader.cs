@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using System.Security.Authentication;
+using Gateway.Tls;
 
 namespace Gateway.Configuration;
 
@@ -18,11 +20,15 @@ public static class GatewayConfigLoader
     private static readonly TimeSpan DefaultResponseTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Loads <paramref name="path"/>, or the embedded default when it is null.</summary>
+    /// <param name="readCertificates">
+    /// False for an operator command that only needs the admin address: the certificate and key files (often
+    /// readable by the gateway's user alone) are named but not read.
+    /// </param>
     /// <exception cref="GatewayConfigException">The file is missing, unreadable, or invalid.</exception>
-    public static GatewaySettings Load(string? path)
+    public static GatewaySettings Load(string? path, bool readCertificates = true)
     {
         if (path is null)
-            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName);
+            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName, readCertificates);
 
         string text;
         try
@@ -33,11 +39,13 @@ public static class GatewayConfigLoader
         {
             throw new GatewayConfigException(path, "(file)", $"cannot read the file: {e.Message}", e);
         }
-        return Parse(text, Path.GetFullPath(path));
+        return Parse(text, Path.GetFullPath(path), readCertificates);
     }
 
     /// <summary>Parses and validates HOCON text; <paramref name="source"/> names it in errors.</summary>
-    public static GatewaySettings Parse(string hocon, string source)
+    public static GatewaySettings Parse(string hocon, string source) => Parse(hocon, source, readCertificates: true);
+
+    private static GatewaySettings Parse(string hocon, string source, bool readCertificates)
     {
         Config user;
         try
@@ -50,7 +58,7 @@ public static class GatewayConfigLoader
         }
 
         var merged = user.WithFallback(ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf")));
-        return new Reader(merged, source).Read();
+        return new Reader(merged, source, readCertificates).Read();
     }
 
     /// <summary>The embedded reference configuration (every default), for hosts that build their own config.</summary>
@@ -67,7 +75,7 @@ public static class GatewayConfigLoader
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source)
+    private sealed class Reader(Config config, string source, bool readCertificates)
     {
         private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
 
@@ -124,6 +132,8 @@ public static class GatewayConfigLoader
             });
             var announce = Check(() => (TimeSpan?)Duration("gateway.drain.announce"));
             var deadline = Check(() => (TimeSpan?)Duration("gateway.drain.deadline"));
+            var idleQuiet = Check(() => (TimeSpan?)Duration("gateway.drain.idle-quiet", TimeSpan.FromMilliseconds(250)));
+            var closeSpread = Check(() => (TimeSpan?)Duration("gateway.drain.close-spread", TimeSpan.Zero));
             Check(() =>
             {
                 if (listenerNames.Count == 0)
@@ -135,6 +145,8 @@ public static class GatewayConfigLoader
                     throw Error("gateway.drain.deadline", "must be greater than 0s");
                 if (announce > deadline)
                     throw Error("gateway.drain.announce", $"announce ({announce?.TotalSeconds}s) is longer than the deadline ({deadline?.TotalSeconds}s)");
+                if (closeSpread + idleQuiet >= deadline - announce)
+                    throw Error("gateway.drain.close-spread", $"idle-quiet + close-spread ({(idleQuiet + closeSpread)?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind");
             });
             if (admin is not null) Check(() => CheckDistinctAddresses(listeners, admin));
 
@@ -163,7 +175,7 @@ public static class GatewayConfigLoader
 
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
-            return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value), config) with
+            return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value) { IdleQuiet = idleQuiet!.Value, CloseSpread = closeSpread!.Value }, config) with
             {
                 JsonLogs = format == "json",
                 AccessLog = accessLog,
@@ -220,18 +232,6 @@ public static class GatewayConfigLoader
             return seeds;
         }
 
-        private bool Bool(string key, bool fallback)
-        {
-            if (!config.HasPath(key)) return fallback;
-            var text = String(key);
-            return text switch
-            {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                _ => throw Error(key, $"\"{text}\" is not on or off"),
-            };
-        }
-
         private void CheckKeys(string path, IDictionary<string, HoconValue> items, ConfigSchema.Node schema)
         {
             foreach (var (key, value) in items)
@@ -282,6 +282,11 @@ public static class GatewayConfigLoader
             {
                 Protocol = protocol == "tcp" ? ListenerProtocol.Tcp : ListenerProtocol.Http,
                 IdleTimeout = idle,
+                Tls = config.HasPath($"{key}.tls")
+                    ? protocol == "tcp"
+                        ? throw Error($"{key}.tls", $"listener {name} is a tcp listener: it relays bytes as they come and does not terminate TLS")
+                        : ReadListenerTls($"{key}.tls")
+                    : null,
             };
         }
 
@@ -295,6 +300,8 @@ public static class GatewayConfigLoader
                     throw Error($"{key}.{match}", $"listener {listener} is a tcp listener: its route relays bytes and has no `{match}`");
             if (config.HasPath($"{key}.direct-response"))
                 throw Error($"{key}.direct-response", $"listener {listener} is a tcp listener: its route must name an `upstream`, not answer itself");
+            if (config.HasPath($"{key}.redirect-https"))
+                throw Error($"{key}.redirect-https", $"listener {listener} is a tcp listener: its route must name an `upstream`, not answer itself");
             var upstream = String($"{key}.upstream")
                 ?? throw Error($"{key}.upstream", $"missing: a route on tcp listener {listener} names the upstream its bytes go to");
             if (!upstreams.Contains(upstream))
@@ -320,6 +327,96 @@ public static class GatewayConfigLoader
             }
         }
 
+        /// <summary>Where relative certificate paths start: the config file's folder (the working folder for the embedded default).</summary>
+        private string Folder => source == EmbeddedDefaultName
+            ? Directory.GetCurrentDirectory()
+            : Path.GetDirectoryName(Path.GetFullPath(source)) ?? Directory.GetCurrentDirectory();
+
+        private string File(string key, string? text) =>
+            string.IsNullOrWhiteSpace(text) ? throw Error(key, "must name a file") : Path.GetFullPath(text, Folder);
+
+        private ListenerTlsSettings ReadListenerTls(string key)
+        {
+            var files = Pair(key, String($"{key}.certificate"), String($"{key}.key"));
+            var version = String($"{key}.min-version") ?? "1.2";
+            var protocols = version switch
+            {
+                "1.2" => SslProtocols.Tls12 | SslProtocols.Tls13,
+                "1.3" => SslProtocols.Tls13,
+                _ => throw Error($"{key}.min-version", $"\"{version}\" is not a TLS version the gateway offers: write \"1.2\" or \"1.3\""),
+            };
+            var unknown = String($"{key}.unknown-sni") ?? "default";
+            var unknownSni = unknown switch
+            {
+                "default" => UnknownSni.Default,
+                "refuse" => UnknownSni.Refuse,
+                _ => throw Error($"{key}.unknown-sni", $"\"{unknown}\" is not a choice: write default or refuse"),
+            };
+            var sni = new Dictionary<string, CertificateFiles>(StringComparer.OrdinalIgnoreCase);
+            if (config.GetValue($"{key}.sni") is { } names && names.IsObject())
+                foreach (var (name, value) in names.GetObject().Items)
+                {
+                    var entry = $"{key}.sni.\"{name}\"";
+                    if (!System.Text.RegularExpressions.Regex.IsMatch(name, @"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$"))
+                        throw Error(entry, "is not a host name: write e.g. \"api.example.test\" or \"*.example.test\"");
+                    var pair = value.GetObject().Items;
+                    sni[name.ToLowerInvariant()] = Pair(entry,
+                        pair.TryGetValue("certificate", out var c) && c.IsString() ? c.GetString() : null,
+                        pair.TryGetValue("key", out var k) && k.IsString() ? k.GetString() : null);
+                }
+            return new ListenerTlsSettings(files, sni, protocols, unknownSni);
+        }
+
+        /// <summary>A certificate and its key, both named, readable and matching: checked now so a bad pair starts nothing.</summary>
+        private CertificateFiles Pair(string key, string? certificate, string? privateKey, string certificateKey = "certificate", string keyKey = "key")
+        {
+            if (certificate is null) throw Error($"{key}.{certificateKey}", "missing: name the PEM certificate file");
+            if (privateKey is null) throw Error($"{key}.{keyKey}", "missing: name the PEM private key file");
+            var files = new CertificateFiles(File($"{key}.{certificateKey}", certificate), File($"{key}.{keyKey}", privateKey), key);
+            if (!readCertificates) return files;
+            try
+            {
+                CertificateLoader.Load(files, DateTimeOffset.UtcNow).Dispose();
+            }
+            catch (CertificateException e)
+            {
+                throw Error($"{key}.{(e.File == files.PrivateKey && e.File != files.Certificate ? keyKey : certificateKey)}", $"{e.File}: {e.Reason}");
+            }
+            return files;
+        }
+
+        private UpstreamTlsSettings ReadUpstreamTls(string key)
+        {
+            var ca = String($"{key}.ca") is { } caText ? File($"{key}.ca", caText) : null;
+            if (ca is not null && readCertificates)
+            {
+                try
+                {
+                    CertificateLoader.LoadBundle(ca);
+                }
+                catch (CertificateException e)
+                {
+                    throw Error($"{key}.ca", $"{e.File}: {e.Reason}");
+                }
+            }
+            var certificate = String($"{key}.client-certificate");
+            var privateKey = String($"{key}.client-key");
+            var client = certificate is null && privateKey is null ? null
+                : Pair(key, certificate, privateKey, "client-certificate", "client-key");
+            return new UpstreamTlsSettings(ca, client, Bool($"{key}.verify", true));
+        }
+
+        private bool Bool(string key, bool fallback)
+        {
+            if (!config.HasPath(key)) return fallback;
+            return String(key)?.ToLowerInvariant() switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                var text => throw Error(key, $"\"{text}\" is not on or off"),
+            };
+        }
+
         private UpstreamSettings ReadUpstream(string name)
         {
             var key = $"gateway.upstreams.{name}";
@@ -336,7 +433,11 @@ public static class GatewayConfigLoader
             var response = Duration($"{key}.response-timeout", DefaultResponseTimeout);
             if (connect <= TimeSpan.Zero) throw Error($"{key}.connect-timeout", "must be greater than 0s");
             if (response <= TimeSpan.Zero) throw Error($"{key}.response-timeout", "must be greater than 0s");
-            return new UpstreamSettings(name, endpoints, connect, response);
+            var tls = config.HasPath($"{key}.tls") ? ReadUpstreamTls($"{key}.tls") : null;
+            if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
+                throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
+            var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
+            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
         }
 
         private Uri Endpoint(string key, HoconValue value)
@@ -348,8 +449,8 @@ public static class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port or http://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 
@@ -368,13 +469,24 @@ public static class GatewayConfigLoader
 
             var upstream = String($"{key}.upstream");
             var direct = config.HasPath($"{key}.direct-response") ? ReadDirect($"{key}.direct-response") : null;
-            if (upstream is null == direct is null)
-                throw Error(key, "a route needs exactly one of `upstream` or `direct-response`");
+            var redirect = Bool($"{key}.redirect-https", false)
+                ? new RedirectHttpsSettings(config.HasPath($"{key}.redirect-https-port") ? Port($"{key}.redirect-https-port") : null)
+                : null;
+            if (redirect is null && config.HasPath($"{key}.redirect-https-port"))
+                throw Error($"{key}.redirect-https-port", "only used with redirect-https = on");
+            if ((upstream is null ? 0 : 1) + (direct is null ? 0 : 1) + (redirect is null ? 0 : 1) != 1)
+                throw Error(key, "a route needs exactly one of `upstream`, `direct-response` or `redirect-https = on`");
             if (upstream is not null && !upstreams.Contains(upstream))
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct) { Streams = ReadStreams($"{key}.streams") };
+            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams") };
+        }
+
+        private int Port(string key)
+        {
+            var port = Int(key, 443);
+            return port is >= 1 and <= 65535 ? port : throw Error(key, $"{port} is not a port (1–65535)");
         }
 
         private StreamSettings ReadStreams(string key)

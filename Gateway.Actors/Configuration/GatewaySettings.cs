@@ -45,13 +45,16 @@ public sealed record HotRestartSettings(string SocketPath)
     }
 }
 
-/// <summary>One bound socket: Kestrel serves it (HTTP/1.1 and HTTP/2 cleartext), or the TCP proxy (raw bytes).</summary>
+/// <summary>One bound socket: Kestrel serves it (HTTP/1.1 and HTTP/2: cleartext, or TLS with ALPN), or the TCP proxy (raw bytes).</summary>
 public sealed record ListenerSettings(string Name, IPEndPoint Address)
 {
     public ListenerProtocol Protocol { get; init; } = ListenerProtocol.Http;
 
     /// <summary>Raw TCP only: during a drain, a connection that carried no byte for this long is closed. Null: never.</summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>TLS on this (http) listener, when configured.</summary>
+    public ListenerTlsSettings? Tls { get; init; }
 }
 
 /// <summary>What a listener speaks: HTTP through Kestrel, or raw TCP relayed byte for byte to one upstream.</summary>
@@ -73,9 +76,15 @@ public sealed record RouteSettings(
     string? Upstream,
     DirectResponseSettings? DirectResponse)
 {
+    /// <summary>Answer with a 308 to the same host and path over https instead (port when set, else 443).</summary>
+    public RedirectHttpsSettings? RedirectHttps { get; init; }
+
     /// <summary>What a drain does to this route's long-lived streams (WebSockets, server-sent events).</summary>
     public StreamSettings Streams { get; init; } = StreamSettings.Default;
 }
+
+/// <summary>The HTTP→HTTPS redirect of a route; <paramref name="Port"/> null means the default port (443).</summary>
+public sealed record RedirectHttpsSettings(int? Port);
 
 /// <summary>What a drain does to a long-lived stream.</summary>
 public enum StreamDrainPolicy
@@ -104,7 +113,19 @@ public sealed record UpstreamSettings(
     string Name,
     IReadOnlyList<Uri> Endpoints,
     TimeSpan ConnectTimeout,
-    TimeSpan ResponseTimeout);
+    TimeSpan ResponseTimeout)
+{
+    /// <summary>TLS to the <c>https://</c> endpoints (verification on with the system store when not configured).</summary>
+    public UpstreamTlsSettings? Tls { get; init; }
+
+    /// <summary>
+    /// Passive health: an endpoint that refused a connection (or could not be reached in time) leaves the rotation for
+    /// this long, then gets requests again. Zero: never taken out.
+    /// </summary>
+    public TimeSpan EjectFor { get; init; } = DefaultEjectFor;
+
+    public static readonly TimeSpan DefaultEjectFor = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>
 public sealed record AdminSettings(IPEndPoint Address, string? Token = null)
@@ -115,4 +136,13 @@ public sealed record AdminSettings(IPEndPoint Address, string? Token = null)
 /// <summary>The drain timeline, both measured from the signal.</summary>
 /// <param name="Announce">How long listeners keep accepting after the signal (load balancers still send).</param>
 /// <param name="Deadline">When whatever is still open is forced.</param>
-public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline);
+public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline)
+{
+    /// <summary>An idle keep-alive connection used less than this long ago is closed only once it has been quiet this long.</summary>
+    public TimeSpan IdleQuiet { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Idle connections are closed at random moments over this window, not all at once.</summary>
+    public TimeSpan CloseSpread { get; init; } = TimeSpan.Zero;
+
+    public Lifecycle.IdleClosePolicy IdleClose => new(IdleQuiet, CloseSpread);
+}

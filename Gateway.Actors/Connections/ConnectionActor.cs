@@ -27,6 +27,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         public override string ToString() => "EndStreams";
     }
 
+    /// <summary>Timer message: an idle connection has been quiet long enough to be closed.</summary>
+    private sealed record CloseWhenQuiet
+    {
+        public static readonly CloseWhenQuiet Instance = new();
+        public override string ToString() => "CloseWhenQuiet";
+    }
+
     /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
     private sealed record IdleCheck
     {
@@ -36,8 +43,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private readonly IConnectionPort _port;
     private readonly string _listener;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Made on first use: most connections never log, and an adapter per actor is a tenth of its memory.
+    private ILoggingAdapter? _logger;
     private Drain? _drain;
+    private bool _finished;
     private IActorRef? _drainRequester;
 
     public ConnectionActor(IConnectionPort port, string listener)
@@ -51,9 +60,12 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<EndStreams>(_ => _port.EndStreams());
         Receive<IdleCheck>(_ => CheckIdle());
+        Receive<CloseWhenQuiet>(_ => _port.RequestClose());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private ILoggingAdapter Log => _logger ??= Context.GetLogger();
 
     /// <summary>
     /// Made by a producer, not an expression: <c>Props.Create(() => new …)</c> walks and evaluates the expression tree
@@ -87,33 +99,46 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         _drain = first ? drain : _drain!.Earliest(drain);
         _drainRequester = Sender;
         var remaining = _drain.Remaining(Context.System.Scheduler);
-        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, remaining);
         if (_port.Streams > 0)
             Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
         {
-            _port.RequestClose();
+            var delay = _port.InFlight == 0 && _port.Streams == 0
+                ? _drain.IdleClose.DelayFor(_port.IdleFor, Random.Shared.NextDouble())
+                : TimeSpan.Zero;
+            if (delay > TimeSpan.Zero && delay < remaining) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, delay);
+            else _port.RequestClose();
             CheckIdle();
         }
+        else if (Timers.IsTimerActive(CloseWhenQuiet.Instance))
+        {
+            // A second drain is a hurry: the quiet period and the spread give way.
+            Timers.Cancel(CloseWhenQuiet.Instance);
+            _port.RequestClose();
+        }
+        // The deadline itself comes from the listener, one timer for all its connections; one already past is now
+        // (after the close above, so that a connection it ended at once counts as completed, not forced).
+        if (remaining <= TimeSpan.Zero) Self.Tell(DeadlineReached.Instance);
     }
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
     private void CheckIdle()
     {
         if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
-        var left = timeout - idle.IdleFor;
+        var left = timeout - _port.IdleFor;
         if (left > TimeSpan.Zero)
         {
             Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
             return;
         }
-        _log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, idle.IdleFor.TotalSeconds);
+        Log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, _port.IdleFor.TotalSeconds);
         idle.CloseIdle();
     }
 
     private void OnDeadline()
     {
-        _log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
+        if (_finished) return;
+        Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.
         if (_port.Streams > 0) _port.EndStreams();
@@ -123,6 +148,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void Finish(DrainOutcome outcome, DrainCounts counts)
     {
+        if (_finished) return;
+        _finished = true;
         // Reported even when not draining, so the parent can tell an ended connection from a crashed actor.
         (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);

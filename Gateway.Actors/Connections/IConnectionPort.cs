@@ -15,6 +15,9 @@ public interface IConnectionPort
     /// <summary>Requests (or streams) in flight on this connection now.</summary>
     int InFlight { get; }
 
+    /// <summary>How long since the connection last carried a request (or a byte, for raw TCP); zero while one is in flight.</summary>
+    TimeSpan IdleFor { get; }
+
     /// <summary>Completes when the connection has ended, however it ended.</summary>
     Task Closed { get; }
 

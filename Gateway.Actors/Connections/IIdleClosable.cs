@@ -9,9 +9,6 @@ public interface IIdleClosable
     /// <summary>How long it may stay idle during a drain; null: until it ends or the deadline.</summary>
     TimeSpan? IdleTimeout { get; }
 
-    /// <summary>How long since the last byte in either direction.</summary>
-    TimeSpan IdleFor { get; }
-
     /// <summary>Closes it gracefully (FIN both ways): it was idle, so nothing is cut short.</summary>
     void CloseIdle();
 }

@@ -14,11 +14,15 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>The key under which the connection stores itself in Kestrel's connection items.</summary>
     internal static readonly object ItemsKey = new();
 
+    /// <summary>Where a TLS connection waits, from its arrival before the handshake until it is registered.</summary>
+    internal static readonly object ArrivingKey = new();
+
     private readonly ConnectionContext _context;
     private readonly IConnectionLifetimeNotificationFeature? _lifetime;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<LongLivedStream> _streams = [];
     private int _inFlight;
+    private long _lastRequestEnded = System.Diagnostics.Stopwatch.GetTimestamp();
     private int _goAway;
     private int _aborted;
     private bool _draining;
@@ -129,7 +133,13 @@ internal sealed class KestrelConnection : IConnectionPort
         if (Volatile.Read(ref _goAway) == 1 || Listener.GoingAway) AskKestrelToClose();
     }
 
-    internal void RequestEnded() => Listener.RequestEnded(Interlocked.Decrement(ref _inFlight) == 0);
+    internal void RequestEnded()
+    {
+        Volatile.Write(ref _lastRequestEnded, System.Diagnostics.Stopwatch.GetTimestamp());
+        Listener.RequestEnded(Interlocked.Decrement(ref _inFlight) == 0);
+    }
+
+    public TimeSpan IdleFor => InFlight > 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastRequestEnded));
 
     internal void MarkClosed() => _closed.TrySetResult();
 }

@@ -71,7 +71,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         if (!listener.Accepting) return DrainRequestResult.AlreadyDraining;
         Log.AdminDrain(logger, $"listener {name}");
         var deadline = runtime.State.Time.GetUtcNow() + runtime.Settings.Drain.Deadline;
-        runtime.Supervisor.Tell(new Lifecycle.GatewaySupervisor.RetireListener(name, new Drain(deadline, DrainReason.Admin)));
+        runtime.Supervisor.Tell(new Lifecycle.GatewaySupervisor.RetireListener(name, new Drain(deadline, DrainReason.Admin) { IdleClose = runtime.Settings.Drain.IdleClose }));
         return DrainRequestResult.Started;
     }
 
@@ -103,7 +103,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         if (!state.Enter(GatewayPhase.Unbinding)) return;
         await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, TimeSpan.FromSeconds(10));
         state.Enter(GatewayPhase.Draining);
-        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(state.DeadlineFor(drain.Deadline), DrainReason.Admin),
+        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(state.DeadlineFor(drain.Deadline), DrainReason.Admin) { IdleClose = drain.IdleClose },
             drain.Deadline + TimeSpan.FromSeconds(5));
         state.Finish(result);
         Log.AdminDrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "");

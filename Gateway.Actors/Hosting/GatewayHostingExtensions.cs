@@ -11,7 +11,10 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,7 +49,7 @@ public static class GatewayHostingExtensions
         }
 
         var listeners = settings.Listeners
-            .Select(l => Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address).Configure(l))
+            .Select(l => WithCertificates(settings, l, Open(l.Name, $"gateway.listeners.{l.Name}.address", l.Address).Configure(l)))
             .ToList();
         var admin = Open(ListenerRegistry.AdminName, "gateway.admin.address", settings.Admin.Address);
         // Sockets the new config does not serve: our copies go; the predecessor closes its own when it drains.
@@ -72,6 +75,8 @@ public static class GatewayHostingExtensions
         services.AddHttpForwarder();
         services.AddSingleton<IConnectionListenerFactory, RecordingListenerFactory>();
         services.AddHostedService<DrainCoordinator>();
+        services.AddSingleton<Tls.TlsService>();
+        services.AddHostedService(provider => provider.GetRequiredService<Tls.TlsService>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPhases.Budget(settings.Drain, settings.Cluster.Enabled));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -142,13 +147,30 @@ public static class GatewayHostingExtensions
         kestrel.AllowAlternateSchemes = true;
     }
 
-    /// <summary>Serves one gateway listener's socket: HTTP/1.1 and h2c, one ConnectionActor per connection.</summary>
+    /// <summary>
+    /// Serves one gateway listener's socket: HTTP/1.1 and h2c, or TLS with ALPN (h2, http/1.1); one ConnectionActor
+    /// per connection. On a TLS listener the order is: the arrival and the guard (raw bytes: plain HTTP turned away,
+    /// refusals counted), Kestrel's HTTPS (certificate chosen by SNI), then the gateway's middleware on the decrypted
+    /// connection, where ALPN has already chosen the protocol.
+    /// </summary>
     internal static void ListenOn(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener)
     {
         listener.TracksConnections = true;
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
+            if (listener.Tls is { } certificates)
+            {
+                options.Use(next => context => ArriveOverTlsAsync(listener, context, next));
+                options.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = certificates.Select,
+                    SslProtocols = certificates.Settings.Protocols,
+                    ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
+                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    OnAuthenticate = (context, ssl) => Tls.TlsConnectionGuard.ChooseCertificate(certificates, context, ssl),
+                });
+            }
             options.Use(next => context => ServeConnectionAsync(runtime, listener, context, next));
         });
     }
@@ -156,27 +178,59 @@ public static class GatewayHostingExtensions
     /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
     private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Kestrel connection middleware: one ConnectionActor per connection, told when it opens and ends.</summary>
-    private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    /// <summary>
+    /// A TLS connection arrives before its handshake, so that the unbind accounts for it: it stays "silent" until it
+    /// reaches the actor tree (after the handshake) or closes, and a drain waits for handshakes under way.
+    /// </summary>
+    private static async Task ArriveOverTlsAsync(ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
     {
         var connection = new KestrelConnection(context, listener);
         listener.ConnectionArrived(connection);
+        context.Items[KestrelConnection.ArrivingKey] = connection;
         try
         {
-            using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
-            sniffTimeout.CancelAfter(FirstBytesTimeout);
-            var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
-            if (protocol == CleartextHttp2Detection.ClientProtocol.None)
-                return;
-            connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
-            context.Items[KestrelConnection.ItemsKey] = connection;
-            listener.ConnectionOpened();
-            runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
-            listener.ConnectionRegistered();
+            await Tls.TlsConnectionGuard.GuardAsync(listener, context, next, connection.CloseRequested);
         }
         finally
         {
+            // Refused or gone before it was registered (otherwise a no-op).
             listener.ConnectionSpoke(connection);
+        }
+    }
+
+    /// <summary>Kestrel connection middleware: one ConnectionActor per connection, told when it opens and ends.</summary>
+    private static async Task ServeConnectionAsync(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    {
+        KestrelConnection connection;
+        if (listener.Tls is not null)
+        {
+            // Arrived before the handshake; decrypted now: ALPN chose the protocol, there is no preface to sniff.
+            connection = (KestrelConnection)context.Items[KestrelConnection.ArrivingKey]!;
+            var negotiated = context.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol ?? ReadOnlyMemory<byte>.Empty;
+            if (!Tls.TlsConnectionGuard.Admit(context, negotiated.Span))
+                return;
+            connection.IsHttp2 = negotiated.Span.SequenceEqual("h2"u8);
+            Register(runtime, listener, context, connection);
+            listener.ConnectionSpoke(connection);
+        }
+        else
+        {
+            connection = new KestrelConnection(context, listener);
+            listener.ConnectionArrived(connection);
+            try
+            {
+                using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
+                sniffTimeout.CancelAfter(FirstBytesTimeout);
+                var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
+                if (protocol == CleartextHttp2Detection.ClientProtocol.None)
+                    return;
+                connection.IsHttp2 = protocol == CleartextHttp2Detection.ClientProtocol.Http2;
+                Register(runtime, listener, context, connection);
+            }
+            finally
+            {
+                listener.ConnectionSpoke(connection);
+            }
         }
         try
         {
@@ -187,6 +241,15 @@ public static class GatewayHostingExtensions
             listener.ConnectionClosed();
             connection.MarkClosed();
         }
+    }
+
+    /// <summary>Hands the connection to the actor tree; from here on its requests are the gateway's.</summary>
+    private static void Register(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, KestrelConnection connection)
+    {
+        context.Items[KestrelConnection.ItemsKey] = connection;
+        listener.ConnectionOpened();
+        runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
+        listener.ConnectionRegistered();
     }
 
     private static Telemetry.AccessLog OpenAccessLog(GatewaySettings settings, AccessLogSettings log)
@@ -201,6 +264,22 @@ public static class GatewayHostingExtensions
             throw new GatewayConfigException(settings.Source, "gateway.access-log.path", $"cannot open {log.Path}: {e.Message}", e);
         }
         return new Telemetry.AccessLog(sink, log.Buffer);
+    }
+
+    /// <summary>Loads a TLS listener's certificates; a file that cannot be served is a config error naming its key.</summary>
+    internal static ListenerHandle WithCertificates(GatewaySettings settings, ListenerSettings wanted, ListenerHandle listener)
+    {
+        if (wanted.Tls is not { } tls) return listener;
+        try
+        {
+            listener.Tls = new Tls.CertificateStore(wanted.Name, tls, TimeProvider.System);
+            return listener;
+        }
+        catch (Tls.CertificateException e)
+        {
+            var key = tls.AllFiles.FirstOrDefault(f => f.Certificate == e.File || f.PrivateKey == e.File)?.Key ?? $"gateway.listeners.{wanted.Name}.tls";
+            throw new GatewayConfigException(settings.Source, key, e.Message, e);
+        }
     }
 
     /// <summary>Runs a bind; an address that cannot be bound becomes a config error naming its key.</summary>

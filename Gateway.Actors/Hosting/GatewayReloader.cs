@@ -88,11 +88,21 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
                     "give it another name or address (the old one drains), or restart");
         var removed = runtime.Listeners.All.Except(kept).ToList();
         var added = next.Listeners.Where(n => kept.All(k => k.Name != n.Name))
-            .Select(n => GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address)).Configure(n))
+            .Select(n => GatewayHostingExtensions.WithCertificates(next, n,
+                GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address)).Configure(n)))
             .ToList();
         // Read live by each tcp connection's drain: a changed idle timeout applies to open connections too.
         foreach (var listener in kept)
             listener.IdleTimeout = next.Listeners.Single(n => n.Name == listener.Name).IdleTimeout;
+        // A kept listener keeps its Kestrel pipeline: TLS cannot be switched on or off in place, its certificates can.
+        foreach (var listener in kept)
+        {
+            var wanted = next.Listeners.First(n => n.Name == listener.Name).Tls;
+            if (wanted is null != listener.Tls is null)
+                ignored.Add($"gateway.listeners.{listener.Name}.tls");
+            else if (wanted is not null && !wanted.Equals(listener.Tls!.Settings))
+                listener.Tls.Reload(wanted);
+        }
 
         var upstreams = next.Upstreams
             .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u))
@@ -104,7 +114,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;
-        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload);
+        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload) { IdleClose = current.Settings.Drain.IdleClose };
         foreach (var upstream in upstreams.Except(current.Upstreams)) supervisor.Tell(new GatewaySupervisor.AddUpstream(upstream));
         foreach (var upstream in retiredUpstreams) supervisor.Tell(new GatewaySupervisor.RetireUpstream(upstream, drain));
         foreach (var listener in removed) supervisor.Tell(new GatewaySupervisor.RetireListener(listener.Name, drain));
@@ -123,6 +133,8 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
             retiredUpstreams.Select(u => u.Name).Distinct().ToList(),
             ignored);
         logger.LogInformation(EventIds.Reloaded, "Reloaded {Source}: {Report}", next.Source, report);
+        // Certificate files may have been replaced without the config changing: a reload reads them again too.
+        services.GetService<Tls.TlsService>()?.Reload("config reload");
         return report;
     }
 
@@ -155,7 +167,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
 
     private static bool SameUpstream(UpstreamSettings a, UpstreamSettings b) =>
         a.Name == b.Name && a.ConnectTimeout == b.ConnectTimeout && a.ResponseTimeout == b.ResponseTimeout
-        && a.Endpoints.SequenceEqual(b.Endpoints);
+        && a.Endpoints.SequenceEqual(b.Endpoints) && Equals(a.Tls, b.Tls);
 
     /// <summary>Stops the servers of added listeners (after the drain, their connections are gone).</summary>
     public async ValueTask DisposeAsync()

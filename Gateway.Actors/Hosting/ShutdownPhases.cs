@@ -84,7 +84,7 @@ internal static partial class ShutdownPhases
             state.Enter(GatewayPhase.Draining);
             var t0 = state.BeginDrain(DrainReason.Shutdown);
             var order = new Drain(state.DeadlineFor(drain.Deadline), state.Reason ?? DrainReason.Shutdown,
-                state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful);
+                state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful) { IdleClose = drain.IdleClose };
             var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             state.Finish(result);
             foreach (var listener in runtime.Listeners.All)

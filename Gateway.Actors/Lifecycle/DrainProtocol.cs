@@ -44,6 +44,9 @@ public static class DrainProtocol
     /// </summary>
     public sealed record Drain(DateTimeOffset Deadline, DrainReason Reason, DrainMode Mode = DrainMode.Graceful)
     {
+        /// <summary>When idle connections are closed: not under a client that just used them, and spread out.</summary>
+        public IdleClosePolicy IdleClose { get; init; } = IdleClosePolicy.AtOnce;
+
         public override string ToString() => $"Drain({Reason}, {Mode}, deadline {Deadline:HH:mm:ss.fff})";
     }
 
@@ -70,6 +73,20 @@ public static class DrainProtocol
     /// <summary>The drain that ends first of two: a second drain may shorten, never extend.</summary>
     internal static Drain Earliest(this Drain current, Drain next) =>
         next.Mode == DrainMode.Force || next.Deadline < current.Deadline ? next with { Reason = current.Reason } : current;
+}
+
+/// <summary>
+/// When a drain closes an idle keep-alive connection: once it has been quiet for <see cref="Quiet"/> (a connection
+/// that just answered is likely to carry the client's next request), plus a random share of <see cref="Spread"/>
+/// so that thousands of clients do not all reconnect in the same instant.
+/// </summary>
+public sealed record IdleClosePolicy(TimeSpan Quiet, TimeSpan Spread)
+{
+    public static readonly IdleClosePolicy AtOnce = new(TimeSpan.Zero, TimeSpan.Zero);
+
+    /// <summary>How long to wait before closing a connection idle for <paramref name="idleFor"/>.</summary>
+    public TimeSpan DelayFor(TimeSpan idleFor, double random) =>
+        (Quiet > idleFor ? Quiet - idleFor : TimeSpan.Zero) + Spread * random;
 }
 
 /// <summary>Why the gateway drains.</summary>

@@ -20,6 +20,13 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private sealed record Unbound(Exception? Error);
 
+    /// <summary>Timer message: the drain deadline has come for every connection (one timer, not one per connection).</summary>
+    private sealed record ConnectionsDeadline
+    {
+        public static readonly ConnectionsDeadline Instance = new();
+        public override string ToString() => "ConnectionsDeadline";
+    }
+
     /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
@@ -70,6 +77,10 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
             TryComplete();
         });
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
+        Receive<ConnectionsDeadline>(_ =>
+        {
+            foreach (var child in _drain.Alive) child.Tell(DeadlineReached.Instance);
+        });
         Receive<DeadlineReached>(_ =>
         {
             _log.Warning("Listener {0}: {1} connection(s) did not report by the deadline; stopping them", _port.Name, _drain.Alive.Count);
@@ -134,8 +145,9 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         var current = _drain.Begin(drain, Sender);
         BeginUnbind();
         foreach (var child in _drain.Alive) child.Tell(current);
-        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance,
-            current.Remaining(Context.System.Scheduler) + DeadlineGrace);
+        var remaining = current.Remaining(Context.System.Scheduler);
+        Timers.StartSingleTimer(ConnectionsDeadline.Instance, ConnectionsDeadline.Instance, remaining);
+        Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, remaining + DeadlineGrace);
         TryComplete();
     }
 

@@ -24,6 +24,7 @@ public sealed class ListenerHandle : IListenerPort
     private long _accepted;
     private long _forced;
     private long _streams;
+    private readonly long[] _tlsRefused = new long[Enum.GetValues<Tls.TlsRefusal>().Length];
     private long _acceptedByLoop;
     private long _arrived;
     private long _registered;
@@ -78,6 +79,14 @@ public sealed class ListenerHandle : IListenerPort
     public long ForcedConnections => Interlocked.Read(ref _forced);
 
     internal void ConnectionForced() => Interlocked.Increment(ref _forced);
+
+    /// <summary>The certificates this listener serves, when it is a TLS listener.</summary>
+    public Tls.CertificateStore? Tls { get; internal set; }
+
+    /// <summary>Connections closed before their first request, by reason (TLS listeners only; since start).</summary>
+    public long TlsRefused(Tls.TlsRefusal reason) => Interlocked.Read(ref _tlsRefused[(int)reason]);
+
+    internal void CountTlsRefusal(Tls.TlsRefusal reason) => Interlocked.Increment(ref _tlsRefused[(int)reason]);
 
     /// <summary>Kestrel's accept loop on this listener's socket.</summary>
     internal OwnedSocketAcceptLoop CreateAcceptLoop(SocketConnectionContextFactory connections) =>

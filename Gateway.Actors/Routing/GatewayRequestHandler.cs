@@ -43,6 +43,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             }
             if (route.Settings.DirectResponse is { } direct)
                 await WriteAsync(context, direct.Status, direct.Body);
+            else if (route.Settings.RedirectHttps is { } redirect)
+                RedirectToHttps(context, redirect);
             else
                 await ForwardAsync(context, route, connection);
             route.Count(context.Response.StatusCode);
@@ -61,7 +63,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     private async Task ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
     {
         var upstream = route.Upstream!;
-        var endpoint = upstream.NextEndpoint();
+        var index = upstream.NextEndpointIndex();
+        var endpoint = upstream.Endpoint(index);
         var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
         upstream.Enter();
         ForwarderError error;
@@ -74,7 +77,18 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 return;
             }
             var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
-            error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
+            while (true)
+            {
+                error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
+                if (error == ForwarderError.None || !UpstreamRetry.NeverReached(context, error)) break;
+                if (upstream.ConnectFailed(index))
+                    Log.EndpointEjected(logger, upstream.Name, endpoint, upstream.Settings.EjectFor.TotalSeconds);
+                if (!UpstreamRetry.MayRetry(context) || upstream.OtherEndpointIndex(index) is not { } next) break;
+                Log.Retried(logger, route.Settings.Name, context.Request.Method, endpoint, upstream.Endpoint(next));
+                runtime.Metrics.UpstreamError(upstream.Name, "Retried");
+                UpstreamRetry.Reset(context);
+                (index, endpoint) = (next, upstream.Endpoint(next));
+            }
         }
         finally
         {
@@ -107,6 +121,16 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         await WriteAsync(context, status, text + "\n");
     }
 
+    /// <summary>308 (the method and body are kept) to the same host, path and query over https.</summary>
+    private static void RedirectToHttps(HttpContext context, Configuration.RedirectHttpsSettings redirect)
+    {
+        var request = context.Request;
+        var host = redirect.Port is { } port and not 443 ? new HostString(request.Host.Host, port) : new HostString(request.Host.Host);
+        context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
+        context.Response.Headers.Location = $"https://{host.ToUriComponent()}{request.PathBase.ToUriComponent()}{request.Path.ToUriComponent()}{request.QueryString.ToUriComponent()}";
+        context.Response.ContentLength = 0;
+    }
+
     /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>
     private static bool IsStream(HttpRequest request) =>
         request.Headers.Upgrade.Count > 0
@@ -123,6 +147,14 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = EventIds.EndpointEjected, Level = LogLevel.Warning,
+            Message = "Upstream {Upstream}: endpoint {Endpoint} could not be connected to; out of rotation for {Seconds}s")]
+        public static partial void EndpointEjected(ILogger logger, string upstream, string endpoint, double seconds);
+
+        [LoggerMessage(EventId = EventIds.Retried, Level = LogLevel.Information,
+            Message = "Route {Route}: {Method} never reached {Failed}; retried on {Next}")]
+        public static partial void Retried(ILogger logger, string route, string method, string failed, string next);
+
         [LoggerMessage(EventId = EventIds.ForwardFailed, Level = LogLevel.Warning,
             Message = "Route {Route}: forwarding to upstream {Upstream} ({Endpoint}) failed: {Error} {Reason}")]
         public static partial void ForwardFailed(ILogger logger, string route, string upstream, string endpoint, ForwarderError error, string? reason);

@@ -33,6 +33,8 @@ public sealed class GatewayMetrics
         var draining = factory.CreateGauge("gateway_draining", "1 from the start of a drain on.");
         var duration = factory.CreateGauge("gateway_drain_duration_seconds", "Seconds since the drain began (0 while serving).");
         var generation = factory.CreateGauge("gateway_generation", "The process generation (1, then +1 per hot restart).");
+        var expiry = factory.CreateGauge("gateway_tls_certificate_expiry_days", "Days until the certificate in service expires, by listener and certificate (default or SNI name).", "listener", "certificate");
+        var refused = factory.CreateCounter("gateway_tls_refused_total", "Connections to a TLS listener closed before a request, by listener and reason.", "listener", "reason");
 
         Registry.AddBeforeCollectCallback(() =>
         {
@@ -46,6 +48,11 @@ public sealed class GatewayMetrics
                 streams.WithLabels(listener.Name).Set(listener.Streams);
                 accepted.WithLabels(listener.Name).Set(listener.AcceptedConnections);
                 accepting.WithLabels(listener.Name).Set(listener.Accepting ? 1 : 0);
+                if (listener.Tls is not { } tls) continue;
+                foreach (var certificate in tls.InService)
+                    expiry.WithLabels(listener.Name, certificate.Name).Set(certificate.DaysToExpiry(runtime.State.Time.GetUtcNow()));
+                foreach (var reason in Enum.GetValues<Tls.TlsRefusal>())
+                    refused.WithLabels(listener.Name, Tls.TlsRefusalNames.Of(reason)).IncTo(listener.TlsRefused(reason));
             }
             foreach (var upstream in runtime.Upstreams)
                 upstreamInFlight.WithLabels(upstream.Name).Set(upstream.InFlight);

@@ -167,5 +167,21 @@ internal static class ConfigReport
         generation = runtime.Generation,
         listenersBound = runtime.Listeners.All.ToDictionary(l => l.Name, l => l.Address.ToString()),
         config = Cli.EffectiveConfig.Json(runtime.Settings),
+        // What each TLS listener serves now (after any rotation), and what it turned away.
+        tls = runtime.Listeners.All.Where(l => l.Tls is not null).ToDictionary(l => l.Name, l => new
+        {
+            certificates = l.Tls!.InService.Select(c => new
+            {
+                name = c.Name,
+                subject = c.Subject,
+                subjectAlternativeNames = c.SubjectAlternativeNames,
+                serial = c.Serial,
+                notBefore = c.NotBefore,
+                notAfter = c.NotAfter,
+                daysToExpiry = Math.Round(c.DaysToExpiry(runtime.State.Time.GetUtcNow()), 2),
+                file = c.File,
+            }),
+            refused = Enum.GetValues<Gateway.Tls.TlsRefusal>().ToDictionary(Gateway.Tls.TlsRefusalNames.Of, l.TlsRefused),
+        }),
     };
 }

@@ -20,7 +20,8 @@ internal sealed class AdminApi : IDisposable
     public static AdminApi Create(string? admin, string? configPath, string? token)
     {
         if (admin is not null) return new AdminApi(new Uri($"http://{admin}/"), token);
-        var settings = GatewayConfigLoader.Load(configPath);
+        // Only the admin address and token are needed: an operator may not be able to read the TLS keys.
+        var settings = GatewayConfigLoader.Load(configPath, readCertificates: false);
         return new AdminApi(new Uri($"http://{settings.Admin.Address}/"), token ?? settings.Admin.Token);
     }
 

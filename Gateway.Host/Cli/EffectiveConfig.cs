@@ -18,11 +18,26 @@ internal static class EffectiveConfig
         // An upstream behind a tcp route takes host:port endpoints (an http:// one is refused there).
         var tcpUpstreams = s.Routes.Where(r => tcpListeners.Contains(r.Listener)).Select(r => r.Upstream).ToHashSet();
         foreach (var l in s.Listeners)
+        {
+            var tls = l.Tls is not { } t ? ""
+                : $", tls {{ certificate = {Q(t.Default.Certificate)}, key = {Q(t.Default.PrivateKey)}, min-version = {(t.Protocols.HasFlag(System.Security.Authentication.SslProtocols.Tls12) ? "\"1.2\"" : "\"1.3\"")}, unknown-sni = {t.UnknownSni.ToString().ToLowerInvariant()}"
+                  + (t.Sni.Count == 0 ? "" : $", sni {{ {string.Join(", ", t.Sni.Select(p => $"{Q(p.Key)} {{ certificate = {Q(p.Value.Certificate)}, key = {Q(p.Value.PrivateKey)} }}"))} }}")
+                  + " }";
             b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}" +
                 (l.Protocol == ListenerProtocol.Tcp ? ", protocol = tcp" : "") +
-                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") + " }");
+                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") + tls + " }");
+        }
         foreach (var u in s.Upstreams)
-            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)} }}");
+        {
+            var tls = u.Tls is not { } t ? ""
+                : ", tls { " + string.Join(", ", new[]
+                {
+                    t.CaFile is null ? null : $"ca = {Q(t.CaFile)}",
+                    t.ClientCertificate is null ? null : $"client-certificate = {Q(t.ClientCertificate.Certificate)}, client-key = {Q(t.ClientCertificate.PrivateKey)}",
+                    $"verify = {(t.Verify ? "on" : "off")}",
+                }.OfType<string>()) + " }";
+            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}{tls} }}");
+        }
         foreach (var r in s.Routes)
         {
             if (tcpListeners.Contains(r.Listener))
@@ -30,8 +45,8 @@ internal static class EffectiveConfig
                 b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, upstream = {r.Upstream} }}");
                 continue;
             }
-            var action = r.Upstream is not null
-                ? $"upstream = {r.Upstream}"
+            var action = r.Upstream is not null ? $"upstream = {r.Upstream}"
+                : r.RedirectHttps is { } redirect ? "redirect-https = on" + (redirect.Port is { } port ? $", redirect-https-port = {port}" : "")
                 : $"direct-response {{ status = {r.DirectResponse!.Status}, body = {Q(r.DirectResponse.Body)} }}";
             b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
         }
@@ -52,14 +67,29 @@ internal static class EffectiveConfig
             address = l.Address.ToString(),
             protocol = l.Protocol.ToString().ToLowerInvariant(),
             idleTimeoutSeconds = l.IdleTimeout?.TotalSeconds,
+            tls = l.Tls is not { } t ? null : new
+            {
+                certificate = t.Default.Certificate,
+                key = t.Default.PrivateKey,
+                minVersion = t.Protocols.HasFlag(System.Security.Authentication.SslProtocols.Tls12) ? "1.2" : "1.3",
+                unknownSni = t.UnknownSni.ToString().ToLowerInvariant(),
+                sni = t.Sni.ToDictionary(p => p.Key, p => new { certificate = p.Value.Certificate, key = p.Value.PrivateKey }),
+            },
         }),
-        routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse }),
+        routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse, redirectHttps = r.RedirectHttps }),
         upstreams = s.Upstreams.Select(u => new
         {
             u.Name,
             endpoints = u.Endpoints.Select(e => e.ToString()),
             connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
             responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
+            tls = u.Tls is not { } t ? null : new
+            {
+                ca = t.CaFile,
+                clientCertificate = t.ClientCertificate?.Certificate,
+                clientKey = t.ClientCertificate?.PrivateKey,
+                verify = t.Verify,
+            },
         }),
         admin = new { address = s.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
         drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },

@@ -81,6 +81,9 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
         if (idle) Finish(ConnectionEnd.ClosedIdle);
     }
 
+    /// <summary>How long it has been idle when asked (default: long enough for any quiet period).</summary>
+    public TimeSpan IdleFor { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Long-lived streams the connection carries (a WebSocket, an event stream); they hold it open.</summary>
     public int Streams { get; init; }
 

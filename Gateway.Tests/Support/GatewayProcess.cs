@@ -139,7 +139,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return addresses;
     }
 
-    [GeneratedRegex(@"Listener (\S+) listening on (?:http|tcp)://(\S+)")]
+    [GeneratedRegex(@"Listener (\S+) listening on (?:https?|tcp)://(\S+)")]
     private static partial Regex ListenerLine();
 
     [GeneratedRegex(@"Admin listening on http://(\S+)")]

@@ -98,6 +98,27 @@ public sealed class RawHttp2Connection : IDisposable
         }
     }
 
+    /// <summary>Sends a GET as one HEADERS frame (HPACK literals, no Huffman) that ends the stream.</summary>
+    public Task SendGetAsync(int stream, string path, CancellationToken cancellationToken)
+    {
+        var block = new List<byte> { 0x82, 0x86 }; // :method GET, :scheme http (static table)
+        block.AddRange(Literal(4, path));          // :path, name from the static table
+        block.AddRange(Literal(1, "gateway.test")); // :authority
+        return _socket.SendAsync(Frame(type: 0x1, flags: 0x5, stream, [.. block]), cancellationToken).AsTask(); // END_STREAM|END_HEADERS
+    }
+
+    /// <summary>The next frame: its type, flags, stream id and payload; throws IOException when the connection closed.</summary>
+    public async Task<(byte Type, byte Flags, int Stream, byte[] Payload)> NextFrameAsync(CancellationToken cancellationToken)
+    {
+        var header = await ReadExactlyAsync(9, cancellationToken);
+        var length = (header[0] << 16) | (header[1] << 8) | header[2];
+        var stream = ((header[5] & 0x7F) << 24) | (header[6] << 16) | (header[7] << 8) | header[8];
+        return (header[3], header[4], stream, await ReadExactlyAsync(length, cancellationToken));
+    }
+
+    private static byte[] Literal(int nameIndex, string value) =>
+        [(byte)nameIndex, (byte)value.Length, .. System.Text.Encoding.ASCII.GetBytes(value)]; // literal without indexing
+
     private async Task<(byte Type, byte Flags, byte[] Payload)> ReadFrameAsync(CancellationToken cancellationToken)
     {
         var header = await ReadExactlyAsync(9, cancellationToken);

@@ -37,11 +37,13 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     private int _requests;
 
-    public static async Task<UpstreamServer> StartAsync(string name = "upstream")
+    /// <param name="port">0 picks a free port.</param>
+    /// <param name="closeEachConnection">Every response carries <c>Connection: close</c>: no connection is ever reused.</param>
+    public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         var app = builder.Build();
         var server = new UpstreamServer(app, name);
         app.UseWebSockets();
@@ -49,7 +51,17 @@ public sealed class UpstreamServer : IAsyncDisposable
         {
             Interlocked.Increment(ref server._requests);
             ctx.Response.Headers["X-Upstream"] = name;
+            if (closeEachConnection) ctx.Response.Headers.Connection = "close";
             return next(ctx);
+        });
+        // Part of a response, then the connection is reset: with a Content-Length, or chunked.
+        app.MapGet("/reset-midway", async (HttpContext ctx, bool chunked) =>
+        {
+            if (!chunked) ctx.Response.ContentLength = 100_000;
+            await ctx.Response.Body.WriteAsync(new byte[10_000]);
+            await ctx.Response.Body.FlushAsync();
+            await Task.Delay(50);
+            ctx.Abort();
         });
         app.MapGet("/hello", () => $"hello from {name}");
         app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
