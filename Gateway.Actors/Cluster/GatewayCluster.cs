@@ -15,18 +15,21 @@ namespace Gateway.Cluster;
 /// </summary>
 public sealed class GatewayCluster
 {
-    private readonly Akka.Cluster.Cluster _cluster;
+    // Only Akka.Actor types in fields: a gateway that is not clustered never loads the cluster assemblies.
+    private readonly ActorSystem _system;
     private readonly IActorRef _replication;
     private readonly IActorRef _view;
     private readonly ILogger _logger;
 
     /// <summary>True once this node was downed (removed by the others, or by an operator): it drained without the budget.</summary>
-    public bool WasDowned => CoordinatedShutdown.Get(_cluster.System).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+    public bool WasDowned => CoordinatedShutdown.Get(_system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
 
-    private GatewayCluster(Akka.Cluster.Cluster cluster, DrainGate gate, IActorRef replication, IActorRef view, ILogger logger)
+    private Akka.Cluster.Cluster Node => Akka.Cluster.Cluster.Get(_system);
+
+    private GatewayCluster(ActorSystem system, DrainGate gate, IActorRef replication, IActorRef view, ILogger logger)
     {
         _logger = logger;
-        _cluster = cluster;
+        _system = system;
         Gate = gate;
         _replication = replication;
         _view = view;
@@ -36,7 +39,7 @@ public sealed class GatewayCluster
     public DrainGate Gate { get; }
 
     /// <summary>This node's address, e.g. akka.tcp://gateway@127.0.0.1:4053.</summary>
-    public string SelfAddress => _cluster.SelfAddress.ToString();
+    public string SelfAddress => Node.SelfAddress.ToString();
 
     internal static GatewayCluster Start(ActorSystem system, GatewayRuntime runtime, IServiceProvider provider, ILoggerFactory loggers)
     {
@@ -58,7 +61,7 @@ public sealed class GatewayCluster
         var view = system.ActorOf(ClusterView.Props(replicator, cluster, runtime, slotState, logger), "cluster-view");
 
         cluster.RegisterOnMemberUp(() => ClusterLog.Joined(logger, self, settings.ToString()));
-        return new GatewayCluster(cluster, new DrainGate(slot, slotState, logger), replication, view, logger);
+        return new GatewayCluster(system, new DrainGate(slot, slotState, logger), replication, view, logger);
     }
 
     /// <summary>Replicates the routes and upstreams a reload just applied here; answers their version.</summary>
@@ -73,7 +76,7 @@ public sealed class GatewayCluster
     public void Leave(string why)
     {
         ClusterLog.Leaving(_logger, why);
-        _cluster.Leave(_cluster.SelfAddress);
+        Node.Leave(Node.SelfAddress);
     }
 
     /// <summary>
@@ -82,13 +85,13 @@ public sealed class GatewayCluster
     /// </summary>
     public bool LeaveMember(string node)
     {
-        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
+        var member = Node.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
         if (member is null) return false;
-        if (member.Address.Equals(_cluster.SelfAddress)) Leave("asked through this node's admin API");
+        if (member.Address.Equals(Node.SelfAddress)) Leave("asked through this node's admin API");
         else
         {
             ClusterLog.MemberEvent(_logger, node, "asked to leave by this node");
-            _cluster.Leave(member.Address);
+            Node.Leave(member.Address);
         }
         return true;
     }
@@ -99,10 +102,10 @@ public sealed class GatewayCluster
     /// </summary>
     public bool DownMember(string node)
     {
-        var member = _cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
+        var member = Node.State.Members.FirstOrDefault(m => m.Address.ToString() == node);
         if (member is null) return false;
         ClusterLog.MemberEvent(_logger, node, "downed by this node's admin API");
-        _cluster.Down(member.Address);
+        Node.Down(member.Address);
         return true;
     }
 
