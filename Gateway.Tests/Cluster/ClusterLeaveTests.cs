@@ -179,8 +179,11 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
     }
 }
 
-/// <summary>Cluster tests start several gateway processes each: they run one after another, not beside each other.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// Cluster tests start several gateway processes each, under load: they run one after another, and apart from the
+/// other tests (which they would starve of CPU on a small machine, and be slowed by).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ClusterCollection
 {
     public const string Name = "Cluster";
