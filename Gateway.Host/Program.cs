@@ -25,6 +25,7 @@ public static class Program
     private static async Task<int> RunAsync(string? configPath, bool hotRestart, CancellationToken cancellationToken)
     {
         var options = (ConfigPath: configPath, HotRestart: hotRestart);
+        using var reloadSignal = new ReloadSignal();
 
         GatewayApplication gateway;
         HandoffClient? predecessor = null;
@@ -76,10 +77,11 @@ public static class Program
         }
         using var handoff = HandoffServer.Start(runtime, app.Lifetime, app.Logger);
         using (new ShutdownSignals(app.Lifetime, runtime, app.Logger))
-        using (new ReloadSignal(app.Services.GetRequiredService<GatewayReloader>()))
         {
+            reloadSignal.Attach(app.Services.GetRequiredService<GatewayReloader>());
             app.Logger.LogInformation("Gateway generation {Generation} ready (pid {Pid})", runtime.Generation, Environment.ProcessId);
             await app.WaitForShutdownAsync();
+            reloadSignal.Detach();
         }
         app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
         await app.DisposeAsync();

@@ -15,6 +15,7 @@ internal static class ConfigSchema
         ["address"] = null,
         ["protocol"] = null,
         ["idle-timeout"] = null,
+        ["limits"] = Leafs([.. LimitSettings.Keys]),
         ["tls"] = new(new Dictionary<string, Node?>
         {
             ["certificate"] = null,
@@ -58,6 +59,7 @@ internal static class ConfigSchema
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),
         ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
+        ["limits"] = Leafs([.. LimitSettings.Keys]),
     });
 
     /// <summary>The known key closest to <paramref name="unknown"/> (edit distance), or null when none is close.</summary>

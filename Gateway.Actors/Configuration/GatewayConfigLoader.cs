@@ -113,9 +113,10 @@ public static class GatewayConfigLoader
             foreach (var (key, value) in root.GetObject().Items)
                 Check(() => CheckKeys("gateway", new Dictionary<string, HoconValue> { [key] = value }, ConfigSchema.Gateway));
 
+            var limits = Check(() => ReadLimits("gateway.limits", LimitSettings.Default, LimitSettings.Keys)) ?? LimitSettings.Default;
             var listenerNames = Named("gateway.listeners").ToList();
             var upstreamNames = Named("gateway.upstreams").ToList();
-            var listeners = listenerNames.Select(n => Check(() => ReadListener(n))).OfType<ListenerSettings>().ToList();
+            var listeners = listenerNames.Select(n => Check(() => ReadListener(n, limits))).OfType<ListenerSettings>().ToList();
             var upstreams = upstreamNames.Select(n => Check(() => ReadUpstream(n))).OfType<UpstreamSettings>().ToList();
             var tcpListeners = listeners.Where(l => l.Protocol == ListenerProtocol.Tcp).Select(l => l.Name).ToHashSet();
             var routes = Named("gateway.routes").Select(n => Check(() => tcpListeners.Contains(String($"gateway.routes.{n}.listener") ?? "")
@@ -180,6 +181,7 @@ public static class GatewayConfigLoader
                 JsonLogs = format == "json",
                 AccessLog = accessLog,
                 Cluster = cluster!,
+                Limits = limits,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }
@@ -266,7 +268,7 @@ public static class GatewayConfigLoader
             return value is not null && value.IsObject() ? value.GetObject().Items.Keys.ToList() : [];
         }
 
-        private ListenerSettings ReadListener(string name)
+        private ListenerSettings ReadListener(string name, LimitSettings limits)
         {
             var key = $"gateway.listeners.{name}";
             var address = Address($"{key}.address");
@@ -282,12 +284,71 @@ public static class GatewayConfigLoader
             {
                 Protocol = protocol == "tcp" ? ListenerProtocol.Tcp : ListenerProtocol.Http,
                 IdleTimeout = idle,
+                Limits = !config.HasPath($"{key}.limits") ? limits
+                    : protocol == "tcp"
+                        ? throw Error($"{key}.limits", $"listener {name} is a tcp listener: limits apply to http listeners (a tcp connection carries no request)")
+                        : ReadLimits($"{key}.limits", limits, LimitSettings.PerListenerKeys),
                 Tls = config.HasPath($"{key}.tls")
                     ? protocol == "tcp"
                         ? throw Error($"{key}.tls", $"listener {name} is a tcp listener: it relays bytes as they come and does not terminate TLS")
                         : ReadListenerTls($"{key}.tls")
                     : null,
             };
+        }
+
+        /// <summary>
+        /// Reads a <c>limits { … }</c> block over <paramref name="fallback"/>. A listener's block may hold only the keys
+        /// applied per connection or request; the others configure the one Kestrel server every listener shares.
+        /// </summary>
+        private LimitSettings ReadLimits(string key, LimitSettings fallback, IReadOnlyList<string> allowed)
+        {
+            if (config.GetValue(key) is { } block && block.IsObject())
+                foreach (var name in block.GetObject().Items.Keys)
+                    if (!allowed.Contains(name))
+                        throw Error($"{key}.{name}", $"applies to every listener (one Kestrel server serves them all): set gateway.limits.{name}");
+            int Positive(string name, long value, long max)
+            {
+                if (value < 1) throw Error($"{key}.{name}", "must be greater than 0");
+                if (value > max) throw Error($"{key}.{name}", $"{value} is more than {max}");
+                return (int)Math.Min(value, int.MaxValue);
+            }
+            var connections = Positive("max-connections", Int($"{key}.max-connections", fallback.MaxConnections), 1_000_000);
+            var line = Positive("max-request-line-bytes", Bytes($"{key}.max-request-line-bytes", fallback.MaxRequestLineBytes), int.MaxValue);
+            var headers = Positive("max-header-bytes", Bytes($"{key}.max-header-bytes", fallback.MaxHeaderBytes), int.MaxValue);
+            var body = Bytes($"{key}.max-body-bytes", fallback.MaxBodyBytes);
+            if (body < 1) throw Error($"{key}.max-body-bytes", "must be greater than 0");
+            var headerTimeout = Duration($"{key}.header-timeout", fallback.HeaderTimeout);
+            if (headerTimeout <= TimeSpan.Zero) throw Error($"{key}.header-timeout", "must be greater than 0s");
+            var rate = fallback.MinBodyBytesPerSecond;
+            if (config.HasPath($"{key}.min-body-bytes-per-second"))
+            {
+                var text = String($"{key}.min-body-bytes-per-second");
+                if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out rate) || rate < 0 || !double.IsFinite(rate))
+                    throw Error($"{key}.min-body-bytes-per-second", $"\"{text}\" is not a rate: write bytes per second, e.g. 240 (0: no minimum)");
+            }
+            var grace = Duration($"{key}.min-body-rate-grace", fallback.MinBodyRateGrace);
+            // Kestrel measures the rate once a second: a grace of one second or less would cut a body before its first tick.
+            if (rate > 0 && grace <= TimeSpan.FromSeconds(1))
+                throw Error($"{key}.min-body-rate-grace", "must be longer than 1s");
+            return new LimitSettings(connections, line, headers, body, headerTimeout, rate, grace);
+        }
+
+        private long Bytes(string key, long fallback)
+        {
+            if (!config.HasPath(key)) return fallback;
+            var text = String(key);
+            if (text is not null && text.TrimStart().StartsWith('-'))
+                throw Error(key, $"{text} is negative");
+            long? value;
+            try
+            {
+                value = config.GetByteSize(key);
+            }
+            catch (Exception)
+            {
+                value = null;
+            }
+            return value ?? throw Error(key, $"\"{text}\" is not a size: write e.g. 8KiB, 32KiB or 30MiB");
         }
 
         /// <summary>A route on a tcp listener relays bytes: no path or host to match, no answer of its own, one upstream.</summary>

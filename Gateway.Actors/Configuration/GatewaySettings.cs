@@ -23,6 +23,9 @@ public sealed record GatewaySettings(
     /// <summary>Whether this gateway is a node of a gateway cluster (off by default).</summary>
     public Gateway.Cluster.ClusterSettings Cluster { get; init; } = Gateway.Cluster.ClusterSettings.Disabled;
 
+    /// <summary>The limits every http listener applies unless it sets its own (the Kestrel server's apply to all).</summary>
+    public LimitSettings Limits { get; init; } = LimitSettings.Default;
+
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 }
@@ -52,6 +55,9 @@ public sealed record ListenerSettings(string Name, IPEndPoint Address)
 
     /// <summary>Raw TCP only: during a drain, a connection that carried no byte for this long is closed. Null: never.</summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Http only: the gateway's limits with this listener's own <c>limits { … }</c> over them.</summary>
+    public LimitSettings Limits { get; init; } = LimitSettings.Default;
 
     /// <summary>TLS on this (http) listener, when configured.</summary>
     public ListenerTlsSettings? Tls { get; init; }

@@ -81,7 +81,7 @@ public static class GatewayHostingExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            ConfigureServer(kestrel);
+            ConfigureServer(kestrel, settings.Limits);
             // A tcp listener's socket is never given to Kestrel: TcpRelay accepts on it.
             foreach (var listener in listeners.Where(l => l.Protocol == ListenerProtocol.Http))
                 ListenOn(kestrel, runtime, listener);
@@ -98,7 +98,7 @@ public static class GatewayHostingExtensions
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? handler.HandleAsync(context, connection)
+            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
             : next(context));
         return app;
     }
@@ -140,11 +140,12 @@ public static class GatewayHostingExtensions
         return akka;
     }
 
-    internal static void ConfigureServer(KestrelServerOptions kestrel)
+    internal static void ConfigureServer(KestrelServerOptions kestrel, LimitSettings limits)
     {
         kestrel.AddServerHeader = false;
         // h2c connections carry the client's :scheme (http); see CleartextHttp2Detection.
         kestrel.AllowAlternateSchemes = true;
+        ServerLimits.Apply(kestrel.Limits, limits);
     }
 
     /// <summary>
@@ -159,6 +160,8 @@ public static class GatewayHostingExtensions
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
+            // First, before a TLS handshake or a byte is read: a connection over the limit costs nothing more.
+            options.Use(next => context => AdmitAsync(listener, context, next));
             if (listener.Tls is { } certificates)
             {
                 options.Use(next => context => ArriveOverTlsAsync(listener, context, next));
@@ -175,8 +178,20 @@ public static class GatewayHostingExtensions
         });
     }
 
-    /// <summary>How long a new connection may stay silent before it is closed (Kestrel's own header timeout).</summary>
-    private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>Closes a connection beyond the listener's <c>max-connections</c> at once (FIN, nothing sent).</summary>
+    private static async Task AdmitAsync(ListenerHandle listener, ConnectionContext context, ConnectionDelegate next)
+    {
+        if (!listener.TryAdmit())
+            return;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            listener.Release();
+        }
+    }
 
     /// <summary>
     /// A TLS connection arrives before its handshake, so that the unbind accounts for it: it stays "silent" until it
@@ -220,7 +235,8 @@ public static class GatewayHostingExtensions
             try
             {
                 using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);
-                sniffTimeout.CancelAfter(FirstBytesTimeout);
+                // A silent connection gets what Kestrel gives a slow request head: the header timeout.
+                sniffTimeout.CancelAfter(listener.Limits.HeaderTimeout);
                 var protocol = await CleartextHttp2Detection.DetectAsync(context, sniffTimeout.Token);
                 if (protocol == CleartextHttp2Detection.ClientProtocol.None)
                     return;

@@ -94,6 +94,10 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         // Read live by each tcp connection's drain: a changed idle timeout applies to open connections too.
         foreach (var listener in kept)
             listener.IdleTimeout = next.Listeners.Single(n => n.Name == listener.Name).IdleTimeout;
+        // Per connection and request limits apply to what comes next; the Kestrel server's are fixed while it runs.
+        foreach (var listener in kept)
+            listener.Limits = ServerLimits.Pin(next.Listeners.Single(n => n.Name == listener.Name).Limits, current.Settings.Limits);
+        ignored.AddRange(ServerLimits.Changed(current.Settings.Limits, next.Limits));
         // A kept listener keeps its Kestrel pipeline: TLS cannot be switched on or off in place, its certificates can.
         foreach (var listener in kept)
         {
@@ -104,12 +108,15 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
                 listener.Tls.Reload(wanted);
         }
 
+        foreach (var listener in added)
+            listener.Limits = ServerLimits.Pin(listener.Limits, current.Settings.Limits);
+
         var upstreams = next.Upstreams
             .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u))
             .ToList();
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 
-        runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain }, upstreams,
+        runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain, Limits = current.Settings.Limits }, upstreams,
             new RouteTable(next.Routes, upstreams, runtime.Metrics)));
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
@@ -147,14 +154,14 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         builder.Services.AddSingleton<IConnectionListenerFactory, Listeners.RecordingListenerFactory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            GatewayHostingExtensions.ConfigureServer(kestrel);
+            GatewayHostingExtensions.ConfigureServer(kestrel, runtime.Current.Settings.Limits);
             GatewayHostingExtensions.ListenOn(kestrel, runtime, listener);
         });
         var app = builder.Build();
         var handler = services.GetRequiredService<GatewayRequestHandler>();
         GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? handler.HandleAsync(context, connection)
+            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
             : Task.CompletedTask);
         await app.StartAsync();
         _addedServers.Add(app);

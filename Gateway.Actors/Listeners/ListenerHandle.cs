@@ -28,6 +28,8 @@ public sealed class ListenerHandle : IListenerPort
     private long _acceptedByLoop;
     private long _arrived;
     private long _registered;
+    private long _admitted;
+    private long _overLimit;
 
     internal ListenerHandle(string name, Socket socket)
     {
@@ -195,11 +197,34 @@ public sealed class ListenerHandle : IListenerPort
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
     }
 
-    /// <summary>Takes the protocol and idle timeout of its configuration.</summary>
+    /// <summary>Http only: read per connection and request, so a reload's new values apply to what comes next.</summary>
+    public Configuration.LimitSettings Limits { get; internal set; } = Configuration.LimitSettings.Default;
+
+    /// <summary>Connections closed on arrival because <see cref="Configuration.LimitSettings.MaxConnections"/> were open.</summary>
+    public long ConnectionsOverLimit => Interlocked.Read(ref _overLimit);
+
+    /// <summary>
+    /// Admits a connection Kestrel just accepted unless the listener already serves its maximum; a refused one counts
+    /// as arrived, so the unbind does not wait for it.
+    /// </summary>
+    internal bool TryAdmit()
+    {
+        if (Interlocked.Increment(ref _admitted) <= Limits.MaxConnections) return true;
+        Interlocked.Decrement(ref _admitted);
+        Interlocked.Increment(ref _overLimit);
+        if (TracksConnections) Interlocked.Increment(ref _arrived);
+        return false;
+    }
+
+    /// <summary>An admitted connection ended.</summary>
+    internal void Release() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>Takes the protocol, idle timeout and limits of its configuration.</summary>
     internal ListenerHandle Configure(Configuration.ListenerSettings settings)
     {
         Protocol = settings.Protocol;
         IdleTimeout = settings.IdleTimeout;
+        Limits = settings.Limits;
         return this;
     }
 

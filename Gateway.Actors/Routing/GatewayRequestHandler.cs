@@ -113,6 +113,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 $"504 Gateway Timeout: upstream {upstream.Name} ({endpoint}) did not answer within {upstream.Settings.ResponseTimeout.TotalSeconds:0.###}s"),
             ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => (StatusCodes.Status400BadRequest,
                 "400 Bad Request: the client canceled the request"),
+            // Kestrel's limits (max-body-bytes, min-body-bytes-per-second) cut the body off with their own status.
+            ForwarderError.RequestBodyClient when RequestAdmission.Exceeded(context.Features.Get<IForwarderErrorFeature>()?.Exception) is { } limit =>
+                (limit.StatusCode, $"{limit.StatusCode} {limit.Message}"),
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest,
                 "400 Bad Request: reading the request body from the client failed"),
             _ => (StatusCodes.Status502BadGateway,

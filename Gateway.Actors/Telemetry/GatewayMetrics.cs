@@ -34,6 +34,7 @@ public sealed class GatewayMetrics
         var duration = factory.CreateGauge("gateway_drain_duration_seconds", "Seconds since the drain began (0 while serving).");
         var generation = factory.CreateGauge("gateway_generation", "The process generation (1, then +1 per hot restart).");
         var expiry = factory.CreateGauge("gateway_tls_certificate_expiry_days", "Days until the certificate in service expires, by listener and certificate (default or SNI name).", "listener", "certificate");
+        var overLimit = factory.CreateCounter("gateway_connections_over_limit_total", "Connections closed on arrival because the listener had max-connections open, by listener.", "listener");
         var refused = factory.CreateCounter("gateway_tls_refused_total", "Connections to a TLS listener closed before a request, by listener and reason.", "listener", "reason");
 
         Registry.AddBeforeCollectCallback(() =>
@@ -48,6 +49,8 @@ public sealed class GatewayMetrics
                 streams.WithLabels(listener.Name).Set(listener.Streams);
                 accepted.WithLabels(listener.Name).Set(listener.AcceptedConnections);
                 accepting.WithLabels(listener.Name).Set(listener.Accepting ? 1 : 0);
+                if (listener.Protocol == Configuration.ListenerProtocol.Http)
+                    overLimit.WithLabels(listener.Name).IncTo(listener.ConnectionsOverLimit);
                 if (listener.Tls is not { } tls) continue;
                 foreach (var certificate in tls.InService)
                     expiry.WithLabels(listener.Name, certificate.Name).Set(certificate.DaysToExpiry(runtime.State.Time.GetUtcNow()));

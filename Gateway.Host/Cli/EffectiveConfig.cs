@@ -25,7 +25,8 @@ internal static class EffectiveConfig
                   + " }";
             b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}" +
                 (l.Protocol == ListenerProtocol.Tcp ? ", protocol = tcp" : "") +
-                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") + tls + " }");
+                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") +
+                (l.Protocol == ListenerProtocol.Http && l.Limits != s.Limits ? $", limits {{ {ListenerLimits(l.Limits)} }}" : "") + tls + " }");
         }
         foreach (var u in s.Upstreams)
         {
@@ -51,12 +52,28 @@ internal static class EffectiveConfig
             b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
         }
         b.AppendLine($"  admin {{ address = {Q(s.Admin.Address.ToString())}{(s.Admin.Token is null ? "" : ", token = \"***\"")} }}");
+        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}, max-header-bytes = {s.Limits.MaxHeaderBytes}, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
         b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
         b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
         b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
         b.Append('}');
         return b.ToString();
     }
+
+    /// <summary>The limits a listener may set for itself, as HOCON.</summary>
+    private static string ListenerLimits(LimitSettings l) => string.Create(CultureInfo.InvariantCulture,
+        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
+
+    private static object LimitsJson(LimitSettings l) => new
+    {
+        maxConnections = l.MaxConnections,
+        maxRequestLineBytes = l.MaxRequestLineBytes,
+        maxHeaderBytes = l.MaxHeaderBytes,
+        maxBodyBytes = l.MaxBodyBytes,
+        headerTimeoutSeconds = l.HeaderTimeout.TotalSeconds,
+        minBodyBytesPerSecond = l.MinBodyBytesPerSecond,
+        minBodyRateGraceSeconds = l.MinBodyRateGrace.TotalSeconds,
+    };
 
     public static object Json(GatewaySettings s) => new
     {
@@ -67,6 +84,7 @@ internal static class EffectiveConfig
             address = l.Address.ToString(),
             protocol = l.Protocol.ToString().ToLowerInvariant(),
             idleTimeoutSeconds = l.IdleTimeout?.TotalSeconds,
+            limits = l.Protocol == ListenerProtocol.Http ? LimitsJson(l.Limits) : null,
             tls = l.Tls is not { } t ? null : new
             {
                 certificate = t.Default.Certificate,
@@ -92,6 +110,7 @@ internal static class EffectiveConfig
             },
         }),
         admin = new { address = s.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
+        limits = LimitsJson(s.Limits),
         drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },
         hotRestart = new { socket = s.HotRestart.SocketPath },
         log = new { format = s.JsonLogs ? "json" : "text" },

@@ -55,6 +55,23 @@ public sealed class GatewayConfigLoaderTests
         Assert.Equal("DEBUG", settings.Hocon.GetString("akka.loglevel"));
     }
 
+    [Fact]
+    public void Limits_default_to_the_reference_values_and_a_listener_overrides_its_own()
+    {
+        var settings = GatewayConfigLoader.Parse("""
+            gateway {
+              listeners.a { address = "127.0.0.1:0" }
+              listeners.b { address = "127.0.0.1:0", limits { max-connections = 10, max-body-bytes = 1KiB } }
+              limits { max-header-bytes = 16KiB, header-timeout = 5s, min-body-bytes-per-second = 0 }
+            }
+            """, "limits.conf");
+
+        Assert.Equal(LimitSettings.Default with { MaxHeaderBytes = 16 * 1024, HeaderTimeout = TimeSpan.FromSeconds(5), MinBodyBytesPerSecond = 0 }, settings.Limits);
+        Assert.Equal(settings.Limits, settings.Listeners.Single(l => l.Name == "a").Limits);
+        Assert.Equal(settings.Limits with { MaxConnections = 10, MaxBodyBytes = 1024 }, settings.Listeners.Single(l => l.Name == "b").Limits);
+        Assert.Equal(LimitSettings.Default, GatewayConfigLoader.Load(null).Limits);
+    }
+
     public static TheoryData<string, string, string, string> InvalidConfigs => new()
     {
         { "unresolved substitution", "gateway { listeners.a { address = ${missing} } }", "(syntax)", "Unresolved substitution: missing" },
@@ -88,6 +105,15 @@ public sealed class GatewayConfigLoaderTests
         { "public admin without token", L + "admin.address = \"0.0.0.0:15000\"", "gateway.admin.token", "required" },
         { "short token", L + "admin.token = short", "gateway.admin.token", "too short" },
         { "bad log format", L + "log.format = xml", "gateway.log.format", "not a log format" },
+        { "unknown limit", L + "limits.max-body-byte = 1MiB", "gateway.limits.max-body-byte", "did you mean `max-body-bytes`?" },
+        { "limit not a size", L + "limits.max-header-bytes = lots", "gateway.limits.max-header-bytes", "is not a size" },
+        { "negative size", L + "limits.max-body-bytes = -1MiB", "gateway.limits.max-body-bytes", "is negative" },
+        { "zero connections", L + "limits.max-connections = 0", "gateway.limits.max-connections", "greater than 0" },
+        { "zero header timeout", L + "limits.header-timeout = 0s", "gateway.limits.header-timeout", "greater than 0s" },
+        { "rate not a number", L + "limits.min-body-bytes-per-second = fast", "gateway.limits.min-body-bytes-per-second", "is not a rate" },
+        { "rate grace too short", L + "limits.min-body-rate-grace = 1s", "gateway.limits.min-body-rate-grace", "longer than 1s" },
+        { "server-wide limit on a listener", L + "listeners.a.limits.max-header-bytes = 1KiB", "gateway.listeners.a.limits.max-header-bytes", "set gateway.limits.max-header-bytes" },
+        { "limits on a tcp listener", L + "listeners.a { protocol = tcp, limits.max-connections = 5 }\ngateway.upstreams.u.endpoints = [\"127.0.0.1:1\"]\ngateway.routes.a { listener = a, upstream = u }", "gateway.listeners.a.limits", "tcp listener" },
     };
 
     /// <summary>A valid listener to build the invalid cases on.</summary>

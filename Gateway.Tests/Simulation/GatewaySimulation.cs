@@ -250,8 +250,13 @@ public sealed class GatewaySimulation : IDisposable
         throw new InvalidOperationException("the simulation does not settle: timers keep firing at the same virtual time");
     }
 
-    private IEnumerable<long> TimerTicks() =>
-        ScheduledWork?.GetValue(Clock) is IDictionary work ? work.Keys.Cast<long>() : [];
+    // Enumerated entry by entry: the scheduler's ConcurrentDictionary takes every lock to list its Keys, which cost
+    // a quarter of a 100,000-connection drain's wall time; its enumerator takes none.
+    private IEnumerable<long> TimerTicks()
+    {
+        if (ScheduledWork?.GetValue(Clock) is not IDictionary work) yield break;
+        foreach (DictionaryEntry entry in work) yield return (long)entry.Key;
+    }
 
     private bool TimerDueNow()
     {

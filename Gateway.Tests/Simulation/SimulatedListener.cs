@@ -17,9 +17,13 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
 
     public bool GoingAway { get; private set; }
 
+    /// <summary>Injects a fault into the listener actor: its call to <see cref="GoAway"/> (the announce) throws.</summary>
+    public bool ThrowOnGoAway { get; init; }
+
     public void GoAway()
     {
         journal.Record($"listener {Name} go-away");
+        if (ThrowOnGoAway) throw new InvalidOperationException($"simulated fault in GoAway of listener {Name}");
         GoingAway = true;
     }
 

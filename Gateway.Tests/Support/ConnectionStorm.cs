@@ -67,7 +67,7 @@ public sealed class ConnectionStorm(IPEndPoint endpoint, string path, int loops,
                 var n = await socket.ReceiveAsync(buffer, patience.Token);
                 if (n == 0) return received.Count == 0 ? StormOutcome.ClosedUnanswered : StormOutcome.Reset;
                 received.AddRange(buffer.AsSpan(0, n).ToArray());
-                if (IsComplete(received)) return StormOutcome.Served;
+                if (Http1Response.IsComplete(received)) return StormOutcome.Served;
             }
         }
         catch (SocketException)
@@ -78,14 +78,5 @@ public sealed class ConnectionStorm(IPEndPoint endpoint, string path, int loops,
         {
             return StormOutcome.TimedOut;
         }
-    }
-
-    private static bool IsComplete(List<byte> received)
-    {
-        var text = Encoding.ASCII.GetString(received.ToArray());
-        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (end < 0) return false;
-        var length = text[..end].Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        return length is not null && received.Count >= end + 4 + int.Parse(length.Split(':')[1].Trim());
     }
 }

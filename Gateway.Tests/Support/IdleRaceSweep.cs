@@ -87,21 +87,12 @@ public sealed class IdleRaceSweep
                 var n = await socket.ReceiveAsync(buffer, cancellationToken);
                 if (n == 0) return received.Count == 0 ? IdleRequestOutcome.ClosedBeforeRequest : IdleRequestOutcome.Truncated;
                 received.AddRange(buffer.AsSpan(0, n).ToArray());
-                if (IsComplete(received)) return IdleRequestOutcome.Served;
+                if (Http1Response.IsComplete(received)) return IdleRequestOutcome.Served;
             }
         }
         catch (SocketException)
         {
             return received.Count == 0 ? IdleRequestOutcome.Reset : IdleRequestOutcome.Truncated;
         }
-    }
-
-    private static bool IsComplete(List<byte> received)
-    {
-        var text = Encoding.ASCII.GetString(received.ToArray());
-        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (end < 0) return false;
-        var length = text[..end].Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        return length is not null && received.Count >= end + 4 + int.Parse(length.Split(':')[1].Trim());
     }
 }

@@ -116,6 +116,9 @@ public sealed class RawHttp2Connection : IDisposable
         return (header[3], header[4], stream, await ReadExactlyAsync(length, cancellationToken));
     }
 
+    /// <summary>Sends bytes as they are (a malformed frame, say).</summary>
+    public Task SendRawAsync(byte[] bytes, CancellationToken cancellationToken) => _socket.SendAsync(bytes, cancellationToken).AsTask();
+
     private static byte[] Literal(int nameIndex, string value) =>
         [(byte)nameIndex, (byte)value.Length, .. System.Text.Encoding.ASCII.GetBytes(value)]; // literal without indexing
 

@@ -37,6 +37,9 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     private int _requests;
 
+    /// <summary>Every request that reached this server and completed here: "METHOD /path?query body-bytes".</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Completed { get; } = new();
+
     /// <param name="port">0 picks a free port.</param>
     /// <param name="closeEachConnection">Every response carries <c>Connection: close</c>: no connection is ever reused.</param>
     public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false)
@@ -47,12 +50,15 @@ public sealed class UpstreamServer : IAsyncDisposable
         var app = builder.Build();
         var server = new UpstreamServer(app, name);
         app.UseWebSockets();
-        app.Use((ctx, next) =>
+        app.Use(async (ctx, next) =>
         {
             Interlocked.Increment(ref server._requests);
             ctx.Response.Headers["X-Upstream"] = name;
             if (closeEachConnection) ctx.Response.Headers.Connection = "close";
-            return next(ctx);
+            var body = new CountingBody(ctx.Request.Body);
+            ctx.Request.Body = body;
+            await next(ctx);
+            server.Completed.Enqueue($"{ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString} {body.BytesRead}");
         });
         // Part of a response, then the connection is reset: with a Content-Length, or chunked.
         app.MapGet("/reset-midway", async (HttpContext ctx, bool chunked) =>

@@ -6,34 +6,23 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.Tls;
 
 /// <summary>A hot restart of a gateway with a TLS listener: the socket is handed over like a plain one, nothing fails.</summary>
-public sealed class TlsHotRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class TlsHotRestartTests(ITestOutputHelper output) : TlsTestBase
 {
-    private readonly TestPki _pki = new();
-    private UpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await UpstreamServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _pki.Dispose();
-    }
-
     [Fact]
     public async Task The_successor_serves_the_tls_socket_with_the_certificate_on_disk_and_no_request_fails()
     {
-        var (first, cert, key) = _pki.Server("server", "localhost");
+        var (first, cert, key) = Pki.Server("server", "localhost");
         await using var current = GatewayProcess.StartWithConfig($$"""
             gateway {
               listeners.public { address = "127.0.0.1:0", tls { certificate = "{{cert}}", key = "{{key}}" } }
               admin.address = "127.0.0.1:0"
-              upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
+              upstreams.app { endpoints = ["{{Upstream.Endpoint}}"] }
               routes.app { listener = public, path-prefix = "/", upstream = app }
               drain { deadline = 20s }
             }
             """);
         var endpoint = (await current.WaitUntilReadyAsync())["public"];
-        var clients = Enumerable.Range(0, 3).Select(i => new TlsClient(_pki.Ca, endpoint, i == 2 ? HttpVersion.Version20 : HttpVersion.Version11)).ToList();
+        var clients = Enumerable.Range(0, 3).Select(i => new TlsClient(Pki.Ca, endpoint, i == 2 ? HttpVersion.Version20 : HttpVersion.Version11)).ToList();
         var failures = 0;
         var requests = 0;
         var generations = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
@@ -58,8 +47,8 @@ public sealed class TlsHotRestartTests(ITestOutputHelper output) : IAsyncLifetim
         await Wait.UntilAsync(() => Volatile.Read(ref requests) >= 100);
 
         // The successor reads the files as they are now: a rotated certificate.
-        var second = _pki.Issue("server", ["localhost"]);
-        _pki.Write(second, "server");
+        var second = Pki.Issue("server", ["localhost"]);
+        Pki.Write(second, "server");
         await using var next = GatewayProcess.StartWithConfigFile(current.ConfigPath!, "--hot-restart");
         await next.WaitForLineAsync(@"Hot restart: generation 2 serves \[public, @admin\]", TimeSpan.FromSeconds(30));
         Assert.Equal(0, await current.WaitForExitAsync(TimeSpan.FromSeconds(25)));
@@ -67,7 +56,7 @@ public sealed class TlsHotRestartTests(ITestOutputHelper output) : IAsyncLifetim
         stop.Cancel();
         await Task.WhenAll(load);
 
-        using var fresh = new TlsClient(_pki.Ca, endpoint);
+        using var fresh = new TlsClient(Pki.Ca, endpoint);
         Assert.Equal("hello from upstream", await fresh.Http.GetStringAsync("https://localhost/hello"));
         output.WriteLine($"{requests} requests over 3 keep-alive TLS clients across the hot restart: {failures} failed; by generation {string.Join(", ", generations.OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Value}"))}");
         Assert.Equal(0, failures);

@@ -8,24 +8,13 @@ using Xunit;
 namespace Gateway.Tests.Tls;
 
 /// <summary>TLS listeners on real Kestrel: ALPN, SNI, and connections that never get through the handshake.</summary>
-public sealed class TlsListenerTests : IAsyncLifetime
+public sealed class TlsListenerTests : TlsTestBase
 {
-    private readonly TestPki _pki = new();
-    private UpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await UpstreamServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _pki.Dispose();
-    }
-
     private string Config(string tls) => $$"""
         gateway {
           listeners.public { address = "127.0.0.1:0", tls { {{tls}} } }
           admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
+          upstreams.app { endpoints = ["{{Upstream.Endpoint}}"] }
           routes.app { listener = public, path-prefix = "/", upstream = app }
         }
         """;
@@ -37,9 +26,9 @@ public sealed class TlsListenerTests : IAsyncLifetime
     [InlineData("2.0")]
     public async Task Https_get_and_post_are_proxied_with_the_protocol_alpn_chose(string version)
     {
-        var (certificate, cert, key) = _pki.Server("default");
+        var (certificate, cert, key) = Pki.Server("default");
         await using var gateway = await InProcessGateway.StartAsync(Config($"certificate = \"{cert}\", key = \"{key}\""));
-        using var client = new TlsClient(_pki.Ca, Endpoint(gateway), Version.Parse(version));
+        using var client = new TlsClient(Pki.Ca, Endpoint(gateway), Version.Parse(version));
 
         var get = await client.Http.GetAsync("https://localhost/hello");
         Assert.Equal(HttpStatusCode.OK, get.StatusCode);
@@ -54,9 +43,9 @@ public sealed class TlsListenerTests : IAsyncLifetime
     [Fact]
     public async Task Sni_picks_the_certificate_for_the_name_and_an_unknown_name_gets_the_default()
     {
-        var (defaultCertificate, cert, key) = _pki.Server("default", "localhost");
-        var (api, apiCert, apiKey) = _pki.Server("api", "api.example.test");
-        var (wild, wildCert, wildKey) = _pki.Server("wild", "*.apps.example.test");
+        var (defaultCertificate, cert, key) = Pki.Server("default", "localhost");
+        var (api, apiCert, apiKey) = Pki.Server("api", "api.example.test");
+        var (wild, wildCert, wildKey) = Pki.Server("wild", "*.apps.example.test");
         await using var gateway = await InProcessGateway.StartAsync(Config($$"""
             certificate = "{{cert}}", key = "{{key}}"
             sni {
@@ -68,21 +57,21 @@ public sealed class TlsListenerTests : IAsyncLifetime
 
         foreach (var (host, expected) in new[] { ("api.example.test", api), ("one.apps.example.test", wild), ("localhost", defaultCertificate) })
         {
-            using var client = new TlsClient(_pki.Ca, endpoint);
+            using var client = new TlsClient(Pki.Ca, endpoint);
             var response = await client.Http.GetAsync($"https://{host}/hello");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal([expected.SerialNumber], client.Serials);
         }
-        var (serial, _) = await TlsClient.HandshakeAsync(endpoint, "other.example.test", ["http/1.1"], _pki.Ca);
+        var (serial, _) = await TlsClient.HandshakeAsync(endpoint, "other.example.test", ["http/1.1"], Pki.Ca);
         Assert.Equal(defaultCertificate.SerialNumber, serial);
     }
 
     [Fact]
     public async Task Intermediates_in_the_certificate_file_are_sent_so_a_client_trusting_only_the_root_accepts()
     {
-        using var intermediate = _pki.Intermediate("Gateway Test Intermediate");
-        var leaf = _pki.Issue("chained", ["localhost"], issuer: intermediate);
-        var (cert, key) = _pki.Write(leaf, "chained");
+        using var intermediate = Pki.Intermediate("Gateway Test Intermediate");
+        var leaf = Pki.Issue("chained", ["localhost"], issuer: intermediate);
+        var (cert, key) = Pki.Write(leaf, "chained");
         File.AppendAllText(cert, "\n" + intermediate.ExportCertificatePem() + "\n");
         await using var gateway = await InProcessGateway.StartAsync(Config($"certificate = \"{cert}\", key = \"{key}\""));
 
@@ -99,7 +88,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
                 sent.AddRange(chain!.ChainPolicy.ExtraStore.Select(c => c.Subject));
                 using var own = new System.Security.Cryptography.X509Certificates.X509Chain();
                 own.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                own.ChainPolicy.CustomTrustStore.Add(_pki.Ca);
+                own.ChainPolicy.CustomTrustStore.Add(Pki.Ca);
                 own.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
                 own.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
                 trusted = own.Build((System.Security.Cryptography.X509Certificates.X509Certificate2)certificate!);
@@ -114,7 +103,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
     [Fact]
     public async Task Plain_http_an_unknown_name_and_no_shared_protocol_are_each_closed_cleanly_and_counted()
     {
-        var (_, cert, key) = _pki.Server("default", "localhost");
+        var (_, cert, key) = Pki.Server("default", "localhost");
         await using var gateway = await InProcessGateway.StartAsync(Config($"certificate = \"{cert}\", key = \"{key}\", unknown-sni = refuse"));
         var endpoint = Endpoint(gateway);
         var listener = gateway.Gateway.Runtime.Listeners.All.Single();
@@ -129,10 +118,10 @@ public sealed class TlsListenerTests : IAsyncLifetime
             Assert.StartsWith("HTTP/1.1 400", answer);
             Assert.Contains("HTTPS", answer);
         }
-        await Assert.ThrowsAnyAsync<Exception>(() => TlsClient.HandshakeAsync(endpoint, "unknown.example.test", ["http/1.1"], _pki.Ca));
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsClient.HandshakeAsync(endpoint, "unknown.example.test", ["http/1.1"], Pki.Ca));
         try
         {
-            var (_, alpn) = await TlsClient.HandshakeAsync(endpoint, "localhost", ["spdy/3"], _pki.Ca);
+            var (_, alpn) = await TlsClient.HandshakeAsync(endpoint, "localhost", ["spdy/3"], Pki.Ca);
             // Some TLS stacks complete the handshake without a protocol: the gateway closes it instead.
             Assert.Equal("", alpn);
         }
@@ -147,7 +136,7 @@ public sealed class TlsListenerTests : IAsyncLifetime
         Assert.Equal(0, listener.AcceptedConnections);
 
         // The listener still serves after all that, and the admin API shows the counts.
-        using var client = new TlsClient(_pki.Ca, endpoint);
+        using var client = new TlsClient(Pki.Ca, endpoint);
         Assert.Equal("hello from upstream", await client.Http.GetStringAsync("https://localhost/hello"));
         using var admin = new HttpClient();
         var metrics = await admin.GetStringAsync(new Uri(gateway.Admin, "/metrics"));

@@ -9,28 +9,17 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.Tls;
 
 /// <summary>The built Gateway.Host with a TLS listener, stopped by SIGTERM: TLS connections drain like plain ones.</summary>
-public sealed class TlsSigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class TlsSigtermDrainTests(ITestOutputHelper output) : TlsTestBase
 {
-    private readonly TestPki _pki = new();
-    private UpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await UpstreamServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _upstream.DisposeAsync();
-        _pki.Dispose();
-    }
-
     [Fact]
     public async Task Sigterm_finishes_in_flight_https_requests_and_closes_idle_tls_connections_cleanly()
     {
-        var (_, cert, key) = _pki.Server("server", "localhost");
+        var (_, cert, key) = Pki.Server("server", "localhost");
         await using var gateway = GatewayProcess.StartWithConfig($$"""
             gateway {
               listeners.public { address = "127.0.0.1:0", tls { certificate = "{{cert}}", key = "{{key}}" } }
               admin.address = "127.0.0.1:0"
-              upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 120s }
+              upstreams.app { endpoints = ["{{Upstream.Endpoint}}"], response-timeout = 120s }
               routes.app  { listener = public, path-prefix = "/", upstream = app }
               routes.idle { listener = public, path-prefix = "/idle", direct-response { status = 200, body = "idle" } }
               drain { announce = 0s, deadline = 25s }
@@ -45,8 +34,8 @@ public sealed class TlsSigtermDrainTests(ITestOutputHelper output) : IAsyncLifet
         var idle = new List<SslStream>();
         for (var i = 0; i < 5; i++)
             idle.Add(await OpenIdleAsync(endpoint, timeout.Token));
-        var http1 = Enumerable.Range(0, 5).Select(_ => new TlsClient(_pki.Ca, endpoint, HttpVersion.Version11)).ToList();
-        using var http2 = new TlsClient(_pki.Ca, endpoint, HttpVersion.Version20);
+        var http1 = Enumerable.Range(0, 5).Select(_ => new TlsClient(Pki.Ca, endpoint, HttpVersion.Version11)).ToList();
+        using var http2 = new TlsClient(Pki.Ca, endpoint, HttpVersion.Version20);
         var inFlight = http1.Select(c => c.Http)
             .Concat(Enumerable.Repeat(http2.Http, 5))
             .Select(async client =>
@@ -83,7 +72,7 @@ public sealed class TlsSigtermDrainTests(ITestOutputHelper output) : IAsyncLifet
         {
             TargetHost = "localhost",
             ApplicationProtocols = [SslApplicationProtocol.Http11],
-            RemoteCertificateValidationCallback = (_, c, _, e) => TlsClient.Trusts(_pki.Ca, (System.Security.Cryptography.X509Certificates.X509Certificate2)c!, e),
+            RemoteCertificateValidationCallback = (_, c, _, e) => TlsClient.Trusts(Pki.Ca, (System.Security.Cryptography.X509Certificates.X509Certificate2)c!, e),
         }, cancellationToken);
         await tls.WriteAsync("GET /idle HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray(), cancellationToken);
         var received = new StringBuilder();
