@@ -38,6 +38,11 @@ public static class Program
                 predecessor = HandoffClient.Connect(settings.HotRestart.SocketPath);
                 if (predecessor is null)
                     Console.Error.WriteLine($"gateway: no running gateway at {settings.HotRestart.SocketPath}; starting fresh");
+                else if (settings.Cluster.Enabled)
+                    // Both generations would need the node's remoting port; the running one keeps serving untouched.
+                    throw new GatewayConfigException(settings.Source, "gateway.cluster",
+                        "a hot restart of a cluster node is not supported (both processes would need the remoting port " +
+                        $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
                 else
                     inherited = predecessor.RequestListeners();
             }
@@ -80,7 +85,12 @@ public static class Program
         }
         app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
         await app.DisposeAsync();
-        return ExitCodes.Ok;
+        // Akka.Hosting sets the exit code to -1 when the actor system stops for any reason but a CLR exit (a
+        // requested cluster leave among them): a node that drained and left as asked exits 0. A downed node exits 1,
+        // so that a supervisor that restarts on failure brings it back into the cluster.
+        var code = runtime.Cluster?.WasDowned == true ? ExitCodes.Failed : ExitCodes.Ok;
+        Environment.ExitCode = code;
+        return code;
     }
 
     private static void LogStartup(ILogger logger, GatewayApplication gateway)
@@ -102,7 +112,7 @@ public static class ExitCodes
 {
     /// <summary>Drained and stopped (also when the deadline forced what was left).</summary>
     public const int Ok = 0;
-    /// <summary>Something had to be forced (a drain that hit its deadline), or an operation failed.</summary>
+    /// <summary>An operation failed, or this cluster node was downed (it drained, but did not leave as asked).</summary>
     public const int Failed = 1;
     /// <summary>Invalid configuration, or a hot restart that could not take over: nothing was started.</summary>
     public const int Config = 2;

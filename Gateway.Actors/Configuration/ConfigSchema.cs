@@ -58,6 +58,7 @@ internal static class ConfigSchema
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["access-log"] = Leafs("path", "buffer"),
+        ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
         ["limits"] = Leafs([.. LimitSettings.Keys]),
     });
 

@@ -172,15 +172,66 @@ public static class GatewayConfigLoader
                 return string.IsNullOrEmpty(path) ? null : new AccessLogSettings(path, buffer);
             });
 
+            var cluster = Check(() => ReadCluster(deadline, listeners, admin));
+
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
             return new GatewaySettings(source, listeners, routes, upstreams, admin!, new DrainSettings(announce!.Value, deadline!.Value) { IdleQuiet = idleQuiet!.Value, CloseSpread = closeSpread!.Value }, config) with
             {
                 JsonLogs = format == "json",
                 AccessLog = accessLog,
+                Cluster = cluster!,
                 Limits = limits,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
+        }
+
+        /// <summary><c>gateway.cluster</c>: read and checked only when enabled, so a lone gateway ignores the section.</summary>
+        private Gateway.Cluster.ClusterSettings ReadCluster(TimeSpan? deadline, List<ListenerSettings> listeners, AdminSettings? admin)
+        {
+            const string key = "gateway.cluster";
+            var enabled = Bool($"{key}.enabled", false);
+            if (!enabled) return Gateway.Cluster.ClusterSettings.Disabled;
+            var hostname = String($"{key}.hostname") ?? throw Error($"{key}.hostname", "missing: the address other nodes reach this one at, e.g. \"127.0.0.1\"");
+            var port = Int($"{key}.port", 4053);
+            if (port is < 1 or > 65535)
+                throw Error($"{key}.port", $"{port} is not a port (1–65535)");
+            var local = new[] { admin?.Address }.Concat(listeners.Select(l => l.Address)).OfType<IPEndPoint>();
+            if (local.FirstOrDefault(a => a.Port == port && (IPAddress.TryParse(hostname, out var ip) ? ip.Equals(a.Address) || a.Address.Equals(IPAddress.Any) : true)) is { } clash)
+                throw Error($"{key}.port", $"{port} is already used by a listener or the admin API ({clash})");
+            var seeds = ReadSeeds($"{key}.seed-nodes");
+            var maxDraining = Int($"{key}.max-draining", 1);
+            if (maxDraining < 1)
+                throw Error($"{key}.max-draining", "must be at least 1 (one node at a time drains by default)");
+            var reserve = Duration($"{key}.queue-reserve", TimeSpan.FromSeconds(10));
+            if (deadline is { } d && reserve > d)
+                throw Error($"{key}.queue-reserve", $"{reserve.TotalSeconds}s is longer than the drain deadline ({d.TotalSeconds}s): a queued node could not drain in time");
+            var down = Duration($"{key}.down-unreachable-after", TimeSpan.FromSeconds(20));
+            if (down <= TimeSpan.Zero)
+                throw Error($"{key}.down-unreachable-after", "must be greater than 0s");
+            return new Gateway.Cluster.ClusterSettings(true, hostname, port, seeds, maxDraining, reserve, down);
+        }
+
+        private List<DnsEndPoint> ReadSeeds(string key)
+        {
+            var value = config.GetValue(key);
+            if (value is null || value.IsEmpty)
+                throw Error(key, "missing: list the host:port of at least one node to join, e.g. [\"127.0.0.1:4053\"]");
+            if (value.IsString() || value.IsObject())
+                throw Error(key, "must be a list of host:port, e.g. [\"127.0.0.1:4053\"]");
+            var seeds = new List<DnsEndPoint>();
+            foreach (var item in value.GetArray())
+            {
+                var text = item.IsString() ? item.GetString() : null;
+                var colon = text?.LastIndexOf(':') ?? -1;
+                if (text is null || colon <= 0 || text.Contains("://", StringComparison.Ordinal)
+                    || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+                    throw Error(key, $"\"{text}\" is not a seed node: write host:port, e.g. \"127.0.0.1:4053\" (the gateway adds the system name)");
+                seeds.Add(new DnsEndPoint(text[..colon].Trim('[', ']'), port));
+            }
+            if (seeds.Count == 0)
+                throw Error(key, "is empty: list at least one node to join, e.g. [\"127.0.0.1:4053\"]");
+            return seeds;
         }
 
         private void CheckKeys(string path, IDictionary<string, HoconValue> items, ConfigSchema.Node schema)

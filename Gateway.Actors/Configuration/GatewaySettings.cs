@@ -20,6 +20,9 @@ public sealed record GatewaySettings(
     /// <summary>Console log lines as plain text (default) or one JSON object per line.</summary>
     public bool JsonLogs { get; init; }
 
+    /// <summary>Whether this gateway is a node of a gateway cluster (off by default).</summary>
+    public Gateway.Cluster.ClusterSettings Cluster { get; init; } = Gateway.Cluster.ClusterSettings.Disabled;
+
     /// <summary>The limits every http listener applies unless it sets its own (the Kestrel server's apply to all).</summary>
     public LimitSettings Limits { get; init; } = LimitSettings.Default;
 

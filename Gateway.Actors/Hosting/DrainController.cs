@@ -25,14 +25,42 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
 {
     private CancellationTokenSource _undrain = new();
 
+    // A drain's start (announce) and its undrain (resume) reach the tree in the order they were decided.
+    private readonly Lock _gate = new();
+
     /// <summary>Drains the whole gateway; the process stays up.</summary>
     public DrainRequestResult DrainAll()
     {
         var state = runtime.State;
-        if (!state.TryBeginDrain(DrainReason.Admin)) return DrainRequestResult.AlreadyDraining;
-        _undrain = new CancellationTokenSource();
+        if (runtime.Cluster is { } cluster) return DrainInCluster(cluster);
+        if (Begin() is not { } undrain) return DrainRequestResult.AlreadyDraining;
         Log.AdminDrain(logger, "all listeners");
-        _ = Task.Run(() => RunAsync(_undrain.Token));
+        _ = Task.Run(() => RunAsync(undrain));
+        return DrainRequestResult.Started;
+    }
+
+    /// <summary>In a cluster the drain waits for a slot of the drain budget first (serving and ready meanwhile).</summary>
+    private DrainRequestResult DrainInCluster(Gateway.Cluster.GatewayCluster cluster)
+    {
+        var state = runtime.State;
+        if (!state.Ready || state.DrainRequestedAt is not null) return DrainRequestResult.AlreadyDraining;
+        var requested = state.RequestDrain();
+        Log.AdminDrain(logger, "all listeners, within the cluster's drain budget");
+        _ = Task.Run(async () =>
+        {
+            var giveUp = requested + runtime.Settings.Drain.Deadline - runtime.Settings.Cluster.QueueReserve;
+            await cluster.Gate.AcquireAsync(requested, giveUp, state.Time, state.ForceToken);
+            // A shutdown that began meanwhile drains with the same slot and gives it back when it is done.
+            if (Begin() is not { } undrain) return;
+            try
+            {
+                await RunAsync(undrain);
+            }
+            finally
+            {
+                cluster.Gate.Release();
+            }
+        });
         return DrainRequestResult.Started;
     }
 
@@ -51,11 +79,26 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
     /// <summary>Takes back a whole-gateway drain still in its announce window; false when it is too late.</summary>
     public bool Undrain()
     {
-        if (!runtime.State.TryUndrain()) return false;
-        _undrain.Cancel();
-        runtime.Supervisor.Tell(Resume.Instance);
+        lock (_gate)
+        {
+            if (!runtime.State.TryUndrain()) return false;
+            _undrain.Cancel();
+            runtime.Supervisor.Tell(Resume.Instance);
+        }
         Log.Undrained(logger);
         return true;
+    }
+
+    /// <summary>Starts an admin drain and announces it at once; null when a drain is under way.</summary>
+    private CancellationToken? Begin()
+    {
+        lock (_gate)
+        {
+            if (!runtime.State.TryBeginDrain(DrainReason.Admin)) return null;
+            _undrain = new CancellationTokenSource();
+            runtime.Supervisor.Tell(new Announce(DrainReason.Admin));
+            return _undrain.Token;
+        }
     }
 
     private async Task RunAsync(CancellationToken undrain)
@@ -63,7 +106,6 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         var state = runtime.State;
         var drain = runtime.Settings.Drain;
         var t0 = state.DrainStartedAt ?? state.Time.GetUtcNow();
-        runtime.Supervisor.Tell(new Announce(DrainReason.Admin));
         try
         {
             var wait = t0 + drain.Announce - state.Time.GetUtcNow();
@@ -76,7 +118,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
         if (!state.Enter(GatewayPhase.Unbinding)) return;
         await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, TimeSpan.FromSeconds(10));
         state.Enter(GatewayPhase.Draining);
-        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(t0 + drain.Deadline, DrainReason.Admin) { IdleClose = drain.IdleClose },
+        var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, new Drain(state.DeadlineFor(drain.Deadline), DrainReason.Admin) { IdleClose = drain.IdleClose },
             drain.Deadline + TimeSpan.FromSeconds(5));
         state.Finish(result);
         Log.AdminDrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "");

@@ -77,7 +77,7 @@ public static class GatewayHostingExtensions
         services.AddHostedService<DrainCoordinator>();
         services.AddSingleton<Tls.TlsService>();
         services.AddHostedService(provider => provider.GetRequiredService<Tls.TlsService>());
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPhases.Budget(settings.Drain));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPhases.Budget(settings.Drain, settings.Cluster.Enabled));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -115,8 +115,11 @@ public static class GatewayHostingExtensions
     public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)
     {
         var loggerFactory = provider.GetRequiredService<ILoggerFactory>();
+        var clustered = runtime.Settings.Cluster.Enabled;
+        // Beneath the user's file: an akka.* key written there wins over what gateway.cluster derives.
+        if (clustered) akka.AddHocon(Gateway.Cluster.ClusterHocon.For(runtime.Settings.Cluster), HoconAddMode.Prepend);
         akka.AddHocon(runtime.Settings.Hocon, HoconAddMode.Prepend);
-        akka.AddHocon(ShutdownPhases.TimeoutsHocon(runtime.Settings.Drain), HoconAddMode.Prepend);
+        akka.AddHocon(ShutdownPhases.TimeoutsHocon(runtime.Settings.Drain, clustered), HoconAddMode.Prepend);
         akka.ConfigureLoggers(loggers =>
         {
             loggers.ClearLoggers();
@@ -131,6 +134,7 @@ public static class GatewayHostingExtensions
             foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
                 runtime.Tcp.Serve(listener);
             runtime.AccessLog?.Start(system, loggerFactory.CreateLogger("Gateway.AccessLog"));
+            if (clustered) runtime.Cluster = Gateway.Cluster.GatewayCluster.Start(system, runtime, provider, loggerFactory);
             ShutdownPhases.Register(system, runtime, loggerFactory.CreateLogger("Gateway.Drain"));
         });
         return akka;

@@ -46,7 +46,10 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         try
         {
             var next = GatewayConfigLoader.Load(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
-            return (await ApplyAsync(next), null);
+            var report = await ApplyAsync(next);
+            // A cluster node replicates the routes and upstreams it applied; each node keeps its own listeners.
+            if (runtime.Cluster is { } cluster) await cluster.PublishAsync(next);
+            return (report, null);
         }
         catch (GatewayConfigException e)
         {

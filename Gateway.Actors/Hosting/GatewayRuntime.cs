@@ -46,6 +46,18 @@ public sealed class GatewayRuntime
     /// <summary>The listeners this process took over from its predecessor (hot restart).</summary>
     public IReadOnlyList<string> Inherited { get; init; } = [];
 
+    /// <summary>This gateway as a cluster node, once the actor system has started; null when not clustered.</summary>
+    public Gateway.Cluster.GatewayCluster? Cluster { get; internal set; }
+
+    private long _configVersion;
+
+    /// <summary>The version of the replicated routes and upstreams in force (0: this node's own file, never replicated).</summary>
+    public long ConfigVersion
+    {
+        get => Interlocked.Read(ref _configVersion);
+        internal set => Interlocked.Exchange(ref _configVersion, value);
+    }
+
     /// <summary>Serves the tcp listeners, once the actor system has started.</summary>
     internal Connections.TcpRelay? Tcp { get; set; }
 

@@ -32,6 +32,28 @@ public sealed class GatewayState(TimeProvider time)
 
     public bool Ready => Phase == GatewayPhase.Serving;
 
+    /// <summary>
+    /// When a drain was asked for. Alone it is the same as <see cref="DrainStartedAt"/>; a cluster node may wait for
+    /// a drain slot in between, serving and ready, and its deadline still counts from here.
+    /// </summary>
+    public DateTimeOffset? DrainRequestedAt { get; private set; }
+
+    /// <summary>Marks the moment a drain was asked for, once; returns it.</summary>
+    public DateTimeOffset RequestDrain()
+    {
+        lock (_gate) return DrainRequestedAt ??= time.GetUtcNow();
+    }
+
+    /// <summary>When the drain begun (or about to begin) now must be over: <paramref name="deadline"/> after it was asked for.</summary>
+    public DateTimeOffset DeadlineFor(TimeSpan deadline)
+    {
+        lock (_gate)
+        {
+            var started = DrainStartedAt ?? time.GetUtcNow();
+            return DrainRequestedAt is { } requested && requested < started ? requested + deadline : started + deadline;
+        }
+    }
+
     /// <summary>t = 0 of the drain (the signal), when one has begun.</summary>
     public DateTimeOffset? DrainStartedAt { get; private set; }
 
@@ -88,6 +110,7 @@ public sealed class GatewayState(TimeProvider time)
             if (_phase != GatewayPhase.Announcing || Reason != DrainReason.Admin || _exiting) return false;
             _phase = GatewayPhase.Serving;
             DrainStartedAt = null;
+            DrainRequestedAt = null;
             Reason = null;
             return true;
         }

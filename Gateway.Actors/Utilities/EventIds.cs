@@ -24,4 +24,17 @@ internal static class EventIds
     public const int CertificateRotated = 61;
     public const int CertificateRejected = 62;
     public const int UpstreamTlsUnverified = 63;
+    public const int ClusterJoined = 80;
+    public const int DrainQueued = 81;
+    public const int DrainSlotAcquired = 82;
+    public const int DrainWithoutSlot = 83;
+    public const int DrainSlotGranted = 84;
+    public const int DrainSlotReleased = 85;
+    public const int DrainBudgetReady = 86;
+    public const int RoutesPublished = 87;
+    public const int RoutesApplied = 88;
+    public const int RoutesRejected = 89;
+    public const int ClusterLeaving = 90;
+    public const int ClusterMemberEvent = 91;
+    public const int DrainDowned = 92;
 }

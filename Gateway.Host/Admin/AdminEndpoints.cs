@@ -22,8 +22,22 @@ internal static class AdminEndpoints
             : Results.Text($"draining ({runtime.State.Phase})\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/live", () => Results.Text("live\n"));
         app.MapGet("/drain", () => Results.Json(DrainReport.Of(runtime)));
-        app.MapPost("/drain", (string? listener, DrainController drains) =>
+        app.MapPost("/drain", (string? listener, bool? leave, DrainController drains) =>
         {
+            if (leave == true)
+            {
+                // A cluster node leaves: it drains first (within the cluster's drain budget), then leaves and exits 0.
+                if (runtime.Cluster is not { } cluster)
+                    return Results.Json(new { result = "NotClustered", reason = "leave=true needs gateway.cluster.enabled = on" },
+                        statusCode: StatusCodes.Status409Conflict);
+                if (!runtime.State.Ready || runtime.State.DrainRequestedAt is not null)
+                    return Results.Json(new { result = DrainRequestResult.AlreadyDraining.ToString(), report = DrainReport.Of(runtime) },
+                        statusCode: StatusCodes.Status409Conflict);
+                runtime.State.RequestDrain();
+                cluster.Leave("POST /drain?leave=true");
+                return Results.Json(new { result = "Leaving", node = cluster.SelfAddress, report = DrainReport.Of(runtime) },
+                    statusCode: StatusCodes.Status202Accepted);
+            }
             var result = listener is null ? drains.DrainAll() : drains.DrainListener(listener);
             var status = result switch
             {
@@ -46,6 +60,27 @@ internal static class AdminEndpoints
                     statusCode: StatusCodes.Status422UnprocessableEntity);
         });
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
+        app.MapPost("/cluster/leave", (string node) => runtime.Cluster switch
+        {
+            null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),
+            { } cluster when cluster.LeaveMember(node) => Results.Json(new { result = "Leaving", node }, statusCode: StatusCodes.Status202Accepted),
+            _ => Results.Json(new { result = "UnknownMember", node }, statusCode: StatusCodes.Status404NotFound),
+        });
+        app.MapPost("/cluster/down", (string node) => runtime.Cluster switch
+        {
+            null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),
+            { } cluster when cluster.DownMember(node) => Results.Json(new { result = "Downed", node }, statusCode: StatusCodes.Status202Accepted),
+            _ => Results.Json(new { result = "UnknownMember", node }, statusCode: StatusCodes.Status404NotFound),
+        });
+        app.MapGet("/cluster", async () =>
+        {
+            if (runtime.Cluster is not { } cluster)
+                return Results.Json(new { clustered = false }, statusCode: StatusCodes.Status404NotFound);
+            var view = await cluster.ViewAsync(TimeSpan.FromSeconds(3));
+            return view is null
+                ? Results.Json(new { clustered = true, state = "stopped" }, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Json(view);
+        });
         app.MapGet("/tree", async () =>
         {
             // After a drain the tree has stopped (bottom-up); say so rather than time out.
@@ -98,10 +133,11 @@ internal sealed record DrainReport(
     {
         var state = runtime.State;
         var started = state.DrainStartedAt;
-        var deadline = started + runtime.Settings.Drain.Deadline;
+        var deadline = started is null ? null : (DateTimeOffset?)state.DeadlineFor(runtime.Settings.Drain.Deadline);
         var left = deadline is { } d && state.Phase != GatewayPhase.Drained ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
         return new DrainReport(
-            state.Phase == GatewayPhase.Serving ? "serving" : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
+            state.Phase == GatewayPhase.Serving ? (runtime.Cluster?.Gate.State.Status is Gateway.Cluster.SlotStatus.Requested or Gateway.Cluster.SlotStatus.Queued ? "queued" : "serving")
+                : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
             runtime.Generation,
             Environment.ProcessId,
             state.Phase.ToString(),

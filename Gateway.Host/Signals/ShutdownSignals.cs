@@ -30,8 +30,10 @@ internal sealed partial class ShutdownSignals : IDisposable
         context.Cancel = true;
         if (Interlocked.Increment(ref _count) == 1)
         {
-            // t = 0 of the drain is the signal itself: readiness answers 503 from this moment on.
-            _runtime.State.BeginDrain(DrainReason.Shutdown);
+            // t = 0 of the drain is the signal itself: readiness answers 503 from this moment on. A cluster node
+            // first waits for a slot of the drain budget, serving and ready; its deadline still counts from here.
+            if (_runtime.Cluster is null) _runtime.State.BeginDrain(DrainReason.Shutdown);
+            else _runtime.State.RequestDrain();
             Log.Draining(_logger, context.Signal, _runtime.Settings.Drain.Deadline.TotalSeconds);
             _lifetime.StopApplication();
         }

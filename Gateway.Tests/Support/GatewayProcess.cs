@@ -117,6 +117,15 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>When the first output line matching <paramref name="pattern"/> arrived (UTC), or null.</summary>
+    public DateTime? FirstLineAt(string pattern)
+    {
+        var regex = new Regex(pattern);
+        foreach (var (at, line) in _lines)
+            if (regex.IsMatch(line)) return at;
+        return null;
+    }
+
     /// <summary>Waits until the gateway is ready and returns the bound address of each listener (and "admin").</summary>
     public async Task<IReadOnlyDictionary<string, IPEndPoint>> WaitUntilReadyAsync(TimeSpan? timeout = null)
     {
@@ -141,6 +150,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public const int SigInt = 2;
     public const int SigTerm = 15;
+    public const int SigKill = 9;
 
     /// <summary>Sends a POSIX signal to the dotnet process itself.</summary>
     public void Signal(int signal) => Signal(_process.Id, signal);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Gateway.Hosting;
+using Gateway.Lifecycle;
+
+namespace Gateway.Cluster;
+
+/// <summary>What one node says about itself in the cluster view (replicated, so any node's GET /cluster shows it).</summary>
+public sealed record NodeStatus(string Drain, string Phase, int Generation, long ConfigVersion, string Admin, int Pid)
+{
+    /// <summary>This node now: serving, queued (waiting for a drain slot, still serving and ready), draining or drained.</summary>
+    public static NodeStatus Of(GatewayRuntime runtime, SlotState slot)
+    {
+        var phase = runtime.State.Phase;
+        var drain = phase switch
+        {
+            GatewayPhase.Serving when slot.Status is SlotStatus.Requested or SlotStatus.Queued => "queued",
+            GatewayPhase.Serving => "serving",
+            GatewayPhase.Drained => "drained",
+            _ => "draining",
+        };
+        return new NodeStatus(drain, phase.ToString(), runtime.Generation, runtime.ConfigVersion,
+            runtime.Listeners.Admin.Address.ToString(), Environment.ProcessId);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    public static NodeStatus? FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NodeStatus>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
