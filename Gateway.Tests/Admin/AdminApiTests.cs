@@ -95,7 +95,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Contains("gateway_drain_phase{phase=\"Draining\"} 1", metrics);
         Assert.Contains("gateway_listener_accepting{listener=\"public\"} 0", metrics);
         // A duration that runs (its size depends on how long the unbind took on a busy machine).
-        var duration = System.Text.RegularExpressions.Regex.Match(metrics, @"gateway_drain_duration_seconds (\S+)").Groups[1].Value;
+        var duration = System.Text.RegularExpressions.Regex.Match(metrics, @"(?m)^gateway_drain_duration_seconds (\S+)").Groups[1].Value;
         Assert.True(double.Parse(duration, System.Globalization.CultureInfo.InvariantCulture) > 0, $"drain duration {duration}");
 
         var response = await slow;

@@ -112,7 +112,8 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(20)));
 
         output.WriteLine($"SIGTERM → exit with a hanging request and deadline 3s: {signalled.Elapsed.TotalMilliseconds:0} ms");
-        Assert.InRange(signalled.Elapsed, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(4));
+        // Not before the deadline; at it rather than at the request's end (10 minutes) — the margin is for a busy machine.
+        Assert.InRange(signalled.Elapsed, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(6));
         await gateway.WaitForLineAsync(@"forcing connection \S+ from 127\.0\.0\.1:\d+ on listener public with 1 request", TimeSpan.FromSeconds(1));
         await gateway.WaitForLineAsync(@"Drain finished: DeadlineExceeded \(completed=0 forced=1", TimeSpan.FromSeconds(1));
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => hanging);
