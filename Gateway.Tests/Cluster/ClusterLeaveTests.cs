@@ -16,12 +16,7 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private string Body(int _) => $$"""
-        listeners.public { address = "127.0.0.1:0" }
-        upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 60s }
-        routes.app    { listener = public, path-prefix = "/", upstream = app }
-        drain { announce = 0s, deadline = 20s }
-        """;
+    private string Body(int _) => LoopbackCluster.ProxyBody(_upstream.Endpoint, "20s");
 
     [Fact]
     public async Task A_node_that_leaves_by_sigterm_finishes_its_in_flight_requests_the_others_serve_on_and_it_exits_0()

@@ -15,12 +15,7 @@ public sealed class DrainBudgetTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private string Body(int _) => $$"""
-        listeners.public { address = "127.0.0.1:0" }
-        upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = 60s }
-        routes.app    { listener = public, path-prefix = "/", upstream = app }
-        drain { announce = 0s, deadline = 40s }
-        """;
+    private string Body(int _) => LoopbackCluster.ProxyBody(_upstream.Endpoint, "40s");
 
     [Fact]
     public async Task Three_drains_asked_at_once_with_a_budget_of_one_run_one_after_another_and_each_completes()

@@ -49,6 +49,14 @@ public sealed class LoopbackCluster : IAsyncDisposable
         return ports;
     }
 
+    /// <summary>A node's gateway body that proxies everything to <paramref name="upstream"/> with this drain deadline.</summary>
+    public static string ProxyBody(string upstream, string deadline) => $$"""
+        listeners.public { address = "127.0.0.1:0" }
+        upstreams.app { endpoints = ["{{upstream}}"], response-timeout = 60s }
+        routes.app    { listener = public, path-prefix = "/", upstream = app }
+        drain { announce = 0s, deadline = {{deadline}} }
+        """;
+
     /// <summary>Starts <paramref name="count"/> nodes and waits until every one is Up in the seed's view.</summary>
     /// <param name="body">The gateway keys of node i (listeners, routes, upstreams, drain).</param>
     /// <param name="clusterKeys">Extra keys inside gateway.cluster { … } for every node.</param>

@@ -30,18 +30,21 @@ public sealed class InvalidConfigReloadTests(ITestOutputHelper output) : IAsyncL
         "short token", "bad log format", "limit not a size", "server-wide limit on a listener",
     ];
 
+    /// <summary>A file the gateway accepts: everything to the upstream, its listener on <paramref name="port"/>.</summary>
+    private string ValidConfig(int port) => $$"""
+        gateway {
+          listeners.public { address = "127.0.0.1:{{port}}" }
+          admin.address = "127.0.0.1:0"
+          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
+          routes.app { listener = public, path-prefix = "/", upstream = app }
+          drain.deadline = 5s
+        }
+        """;
+
     [Fact]
     public async Task Every_invalid_file_is_refused_by_SIGHUP_and_POST_reload_naming_its_key_and_the_gateway_serves_on_unchanged()
     {
-        var valid = $$"""
-            gateway {
-              listeners.public { address = "127.0.0.1:0" }
-              admin.address = "127.0.0.1:0"
-              upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
-              routes.app { listener = public, path-prefix = "/", upstream = app }
-              drain.deadline = 5s
-            }
-            """;
+        var valid = ValidConfig(port: 0);
         await using var gateway = GatewayProcess.StartWithConfig(valid);
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -80,15 +83,7 @@ public sealed class InvalidConfigReloadTests(ITestOutputHelper output) : IAsyncL
     public async Task An_invalid_file_at_startup_binds_nothing_so_the_gateway_serving_its_address_keeps_it()
     {
         var port = FreePort();
-        var serving = $$"""
-            gateway {
-              listeners.public { address = "127.0.0.1:{{port}}" }
-              admin.address = "127.0.0.1:0"
-              upstreams.app { endpoints = ["{{_upstream.Endpoint}}"] }
-              routes.app { listener = public, path-prefix = "/", upstream = app }
-              drain.deadline = 5s
-            }
-            """;
+        var serving = ValidConfig(port);
         await using var running = GatewayProcess.StartWithConfig(serving);
         await running.WaitUntilReadyAsync();
 
