@@ -47,6 +47,9 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>Fires when Kestrel or the drain asked this connection to close.</summary>
     public CancellationToken CloseRequested => _lifetime?.ConnectionClosedRequested ?? CancellationToken.None;
 
+    /// <summary>The connection was handed to the actor tree (its end must be reported).</summary>
+    internal bool Registered { get; set; }
+
     /// <summary>The client spoke HTTP/2 (prior knowledge); set before the first request.</summary>
     public bool IsHttp2 { get; set; }
 

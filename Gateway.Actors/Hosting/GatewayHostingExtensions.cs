@@ -210,6 +210,8 @@ public static class GatewayHostingExtensions
         {
             // Refused or gone before it was registered (otherwise a no-op).
             listener.ConnectionSpoke(connection);
+            // Ended only now, after the TLS layer sent its last bytes: the drain (and the process's exit) waits for them.
+            if (connection.Registered) EndConnection(listener, connection);
         }
     }
 
@@ -254,15 +256,22 @@ public static class GatewayHostingExtensions
         }
         finally
         {
-            listener.ConnectionClosed();
-            connection.MarkClosed();
+            // A TLS connection ends in ArriveOverTlsAsync, outside the TLS layer.
+            if (listener.Tls is null) EndConnection(listener, connection);
         }
+    }
+
+    private static void EndConnection(ListenerHandle listener, KestrelConnection connection)
+    {
+        listener.ConnectionClosed();
+        connection.MarkClosed();
     }
 
     /// <summary>Hands the connection to the actor tree; from here on its requests are the gateway's.</summary>
     private static void Register(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, KestrelConnection connection)
     {
         context.Items[KestrelConnection.ItemsKey] = connection;
+        connection.Registered = true;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
         listener.ConnectionRegistered();
