@@ -44,19 +44,6 @@ internal static partial class ListenQueue
         }
     }
 
-    /// <summary>Whether a completed connection waits in the accept queue.</summary>
-    internal static bool HasPending(Socket listener)
-    {
-        try
-        {
-            return listener.Poll(0, SelectMode.SelectRead);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Accepts without waiting: null once the queue is empty (new handshakes are refused by then).</summary>
     internal static Socket? TryAcceptQueued(Socket listener)
     {
