@@ -29,9 +29,11 @@ public static class Program
 
         GatewayApplication gateway;
         HandoffClient? predecessor = null;
+        string sockets;
         try
         {
             var settings = GatewayConfigLoader.Load(options.ConfigPath);
+            sockets = SocketThreads.Apply(settings.IoThreads);  // before the first socket: the runtime reads it then
             InheritedListeners? inherited = null;
             if (options.HotRestart)
             {
@@ -64,7 +66,7 @@ public static class Program
 
         var app = gateway.App;
         var runtime = gateway.Runtime;
-        LogStartup(app.Logger, gateway);
+        LogStartup(app.Logger, gateway, sockets);
         await app.StartAsync();
         if (predecessor is not null)
         {
@@ -93,7 +95,7 @@ public static class Program
         return code;
     }
 
-    private static void LogStartup(ILogger logger, GatewayApplication gateway)
+    private static void LogStartup(ILogger logger, GatewayApplication gateway, string sockets)
     {
         var settings = gateway.Runtime.Settings;
         logger.LogInformation("Configuration: {Source} ({Listeners} listener(s), {Routes} route(s), {Upstreams} upstream(s); announce {Announce}s, deadline {Deadline}s)",
@@ -104,6 +106,7 @@ public static class Program
                 listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : listener.Tls is null ? "http" : "https", listener.Address,
                 listener.Adopted ? " (socket taken over)" : "");
         logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
+        logger.LogInformation("Sockets: {Sockets}", sockets);
     }
 }
 

@@ -57,6 +57,7 @@ internal static class ConfigSchema
         ["drain"] = Leafs("announce", "deadline", "idle-quiet", "close-spread"),
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
+        ["io-threads"] = null,
         ["access-log"] = Leafs("path", "buffer"),
         ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
         ["limits"] = Leafs([.. LimitSettings.Keys]),

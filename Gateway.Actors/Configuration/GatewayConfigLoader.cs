@@ -164,6 +164,13 @@ public static class GatewayConfigLoader
                     throw Error("gateway.log.format", $"\"{format}\" is not a log format: write text or json");
             });
 
+            var ioThreads = Check(() => String("gateway.io-threads") switch
+            {
+                null or "auto" => (int?)null,
+                var text when int.TryParse(text, out var n) && n is >= 1 and <= 1024 => n,
+                var text => throw Error("gateway.io-threads", $"\"{text}\" is not auto or a number of threads from 1 to 1024"),
+            });
+
             var accessLog = Check(() =>
             {
                 var path = String("gateway.access-log.path");
@@ -182,6 +189,7 @@ public static class GatewayConfigLoader
                 AccessLog = accessLog,
                 Cluster = cluster!,
                 Limits = limits,
+                IoThreads = ioThreads,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }

@@ -26,6 +26,12 @@ public sealed record GatewaySettings(
     /// <summary>The limits every http listener applies unless it sets its own (the Kestrel server's apply to all).</summary>
     public LimitSettings Limits { get; init; } = LimitSettings.Default;
 
+    /// <summary>
+    /// How many threads run socket work inline (Kestrel, the forwarder, upstream connections); null: one less than
+    /// the cores, at least one. Applied by the host process at start, before its first socket.
+    /// </summary>
+    public int? IoThreads { get; init; }
+
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 }

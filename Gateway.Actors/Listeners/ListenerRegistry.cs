@@ -34,7 +34,9 @@ internal sealed class RecordingListenerFactory(
     ILoggerFactory loggerFactory) : IConnectionListenerFactory
 {
     private readonly SocketTransportFactory _inner = new(options, loggerFactory);
-    private readonly SocketConnectionContextFactory _connections = new(new SocketConnectionFactoryOptions(), loggerFactory.CreateLogger("Gateway.Listeners"));
+    // Inline scheduling: Kestrel runs a connection's request where its bytes arrived (a socket thread, see the host's
+    // SocketThreads) instead of hopping to the thread pool; the gateway's code on that path never blocks.
+    private readonly SocketConnectionContextFactory _connections = new(new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true }, loggerFactory.CreateLogger("Gateway.Listeners"));
 
     public ValueTask<IConnectionListener> BindAsync(System.Net.EndPoint endpoint, CancellationToken cancellationToken = default) =>
         endpoint is FileHandleEndPoint handle && registry.Find(handle.FileHandle) is { } listener

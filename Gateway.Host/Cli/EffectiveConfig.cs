@@ -56,6 +56,7 @@ internal static class EffectiveConfig
         b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
         b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
         b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
+        b.AppendLine($"  io-threads = {(s.IoThreads is { } threads ? threads.ToString(CultureInfo.InvariantCulture) : "auto")}");
         b.Append('}');
         return b.ToString();
     }

@@ -19,6 +19,7 @@ public sealed class GatewayConfigLoaderTests
         Assert.Equal(IPEndPoint.Parse("127.0.0.1:15000"), settings.Admin.Address);
         Assert.Equal(new DrainSettings(TimeSpan.Zero, TimeSpan.FromSeconds(30)), settings.Drain);
         Assert.Equal(GatewayConfigLoader.EmbeddedDefaultName, settings.Source);
+        Assert.Null(settings.IoThreads);  // auto
     }
 
     [Fact]
@@ -35,6 +36,7 @@ public sealed class GatewayConfigLoaderTests
               admin { address = "127.0.0.1:9100", token = "0123456789abcdef" }
               drain { announce = 2s, deadline = 45s }
               log.format = json
+              io-threads = 3
             }
             akka.loglevel = DEBUG
             """, "full.conf");
@@ -52,6 +54,7 @@ public sealed class GatewayConfigLoaderTests
         Assert.Equal("0123456789abcdef", settings.Admin.Token);
         Assert.Equal(new DrainSettings(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(45)), settings.Drain);
         Assert.True(settings.JsonLogs);
+        Assert.Equal(3, settings.IoThreads);
         Assert.Equal("DEBUG", settings.Hocon.GetString("akka.loglevel"));
     }
 
@@ -105,6 +108,8 @@ public sealed class GatewayConfigLoaderTests
         { "public admin without token", L + "admin.address = \"0.0.0.0:15000\"", "gateway.admin.token", "required" },
         { "short token", L + "admin.token = short", "gateway.admin.token", "too short" },
         { "bad log format", L + "log.format = xml", "gateway.log.format", "not a log format" },
+        { "io threads not a number", L + "io-threads = many", "gateway.io-threads", "not auto or a number of threads" },
+        { "zero io threads", L + "io-threads = 0", "gateway.io-threads", "not auto or a number of threads" },
         { "unknown limit", L + "limits.max-body-byte = 1MiB", "gateway.limits.max-body-byte", "did you mean `max-body-bytes`?" },
         { "limit not a size", L + "limits.max-header-bytes = lots", "gateway.limits.max-header-bytes", "is not a size" },
         { "negative size", L + "limits.max-body-bytes = -1MiB", "gateway.limits.max-body-bytes", "is negative" },
