@@ -91,6 +91,10 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         // A crashed or stopped actor must not leave its connection unowned: close it rather than leak it.
         if (!_port.Closed.IsCompleted)
             _port.Abort("connection actor stopped");
+        // The listener does not watch its connections (a watch per connection costs two messages more each): an actor
+        // that stops without having reported says so here, and counts as crashed.
+        if (!_finished)
+            (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
     }
 
     private void OnDrain(Drain drain)

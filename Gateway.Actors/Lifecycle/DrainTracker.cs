@@ -42,6 +42,13 @@ internal sealed class DrainTracker
         if (_counting) Counts += counts;
     }
 
+    /// <summary>An unwatched child's last report (it ended, was forced, or crashed): it is no longer alive.</summary>
+    public void Gone(IActorRef child, DrainCounts counts)
+    {
+        if (!_alive.Remove(child)) return;
+        if (_counting) Counts += counts;
+    }
+
     /// <summary>A child stopped; one that never reported crashed and counts as such (so nothing hangs on it).</summary>
     public void Terminated(IActorRef child)
     {

@@ -65,15 +65,11 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         });
         Receive<Unbound>(OnUnbound);
         Receive<Drain>(OnDrain);
+        // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
         Receive<DrainComplete>(c =>
         {
-            _drain.Reported(Sender, c.Counts);
-            TryComplete();
-        });
-        Receive<Terminated>(t =>
-        {
-            _connections.Remove(t.ActorRef);
-            _drain.Terminated(t.ActorRef);
+            _connections.Remove(Sender);
+            _drain.Gone(Sender, c.Counts);
             TryComplete();
         });
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
@@ -100,7 +96,6 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     {
         _received++;
         var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
-        Context.Watch(child);
         _drain.Add(child);
         _connections[child] = opened.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
@@ -176,7 +171,6 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
         Receive<Drain>(drain => Sender.Tell(new DrainComplete(Self.Path.Name, _drain.Counts.Outcome, _drain.Counts)));
         Receive<StopAccepting>(_ => Sender.Tell(new AcceptingStopped(Self.Path.Name)));
-        Receive<Terminated>(t => _drain.Terminated(t.ActorRef));
         ReceiveAny(_ => { });
     }
 
