@@ -43,3 +43,14 @@ public sealed class SocketThreadsTests : IAsyncLifetime
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 }
+
+/// <summary>The runtime settings the host ships with, chosen by measurement (bench/throughput).</summary>
+public sealed class RuntimeSettingsTests
+{
+    [Fact]
+    public void The_host_ships_with_workstation_gc()
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(GatewayProcess.HostDll, ".runtimeconfig.json")))!;
+        Assert.Equal(false, (bool?)config["runtimeOptions"]?["configProperties"]?["System.GC.Server"]);
+    }
+}

@@ -70,7 +70,6 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["DOTNET_gcServer"] = "0";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process);
         process.OutputDataReceived += (_, e) => gateway.Add(e.Data);

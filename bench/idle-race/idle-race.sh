@@ -55,7 +55,7 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/n
 sweep() { # name port signal offsets per_offset
   local name=$1 port=$2 sig=$3 offsets=$4 per=$5 pid
   case $name in
-    gateway) DOTNET_gcServer=0 dotnet "$WORK/gateway/Gateway.Host.dll" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & pid=$! ;;
+    gateway) dotnet "$WORK/gateway/Gateway.Host.dll" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & pid=$! ;;
     nginx) nginx -c "$WORK/nginx.conf" > "$WORK/nginx.log" 2>&1 & pid=$! ;;
     haproxy) haproxy -db -f "$WORK/haproxy.cfg" > "$WORK/haproxy.log" 2>&1 & pid=$! ;;
   esac

@@ -35,7 +35,7 @@ gateway {
   hot-restart.socket = "$WORK/gateway.sock"
 }
 CONF
-DOTNET_gcServer=0 dotnet "$WORK/gateway/Gateway.Host.dll" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
+dotnet "$WORK/gateway/Gateway.Host.dll" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & PIDS+=($!)
 
 cat > "$WORK/haproxy.cfg" <<CONF
 global

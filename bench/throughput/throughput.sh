@@ -125,7 +125,7 @@ if command -v h2load >/dev/null; then
     for t in gateway yarp nginx haproxy; do
       out=$(h2load -c4 -m32 -D "$SECS" "http://127.0.0.1:${H2PORT[$t]}/" 2>&1 || true)
       rps=$(awk '/^finished in/ {gsub(",", ""); print $4}' <<< "$out")
-      failed=$(awk '/^requests:/ {gsub(",", ""); print $8}' <<< "$out")
+      failed=$(awk '/^requests:/ {gsub(",", ""); print $10}' <<< "$out")
       echo "round $round h2 $t: ${rps:-?} req/s, failed ${failed:-?}"
       printf "%s\t%s\t%s\n" "$t" "${rps:-0}" "${failed:-?}" >> "$H2"
     done
