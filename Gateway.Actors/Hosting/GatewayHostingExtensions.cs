@@ -250,12 +250,15 @@ public static class GatewayHostingExtensions
                 listener.ConnectionSpoke(connection);
             }
         }
+        var output = connection.IsHttp2 ? CoalescingOutput.Install(context) : null;
         try
         {
             await next(context);
         }
         finally
         {
+            // Its last frames are sent first: the connection has not ended before they are.
+            if (output is not null) await output.DisposeAsync();
             // A TLS connection ends in ArriveOverTlsAsync, outside the TLS layer.
             if (listener.Tls is null) EndConnection(listener, connection);
         }
