@@ -116,13 +116,25 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>When the first output line matching <paramref name="pattern"/> arrived (UTC), or null.</summary>
+    /// <summary>
+    /// When the gateway logged the first output line matching <paramref name="pattern"/> (UTC), or null: the line's own
+    /// "HH:mm:ss.fff" stamp, since lines come through a pipe and may be read in bursts; else when it arrived.
+    /// </summary>
     public DateTime? FirstLineAt(string pattern)
     {
         var regex = new Regex(pattern);
         foreach (var (at, line) in _lines)
-            if (regex.IsMatch(line)) return at;
+            if (regex.IsMatch(line)) return LoggedAt(line) ?? at;
         return null;
+    }
+
+    private static DateTime? LoggedAt(string line)
+    {
+        if (line.Length < 12 || !TimeOnly.TryParseExact(line.AsSpan(0, 12), "HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.None, out var time))
+            return null;
+        var logged = DateTime.SpecifyKind(DateTime.Today.Add(time.ToTimeSpan()), DateTimeKind.Local).ToUniversalTime();
+        return logged > DateTime.UtcNow.AddMinutes(1) ? logged.AddDays(-1) : logged;  // logged just before midnight
     }
 
     /// <summary>Waits until the gateway is ready and returns the bound address of each listener (and "admin").</summary>
