@@ -24,7 +24,7 @@ internal sealed class CoalescingOutput : IAsyncDisposable
     {
         var transport = context.Transport;
         _pump = PumpAsync(_pipe.Reader, transport.Output);
-        context.Transport = new Duplex(transport.Input, _pipe.Writer);
+        context.Transport = new DuplexPipe(transport.Input, _pipe.Writer);
     }
 
     /// <summary>Replaces the connection's output; dispose after the connection's last write.</summary>
@@ -58,11 +58,5 @@ internal sealed class CoalescingOutput : IAsyncDisposable
     {
         await _pipe.Writer.CompleteAsync();
         await _pump;
-    }
-
-    private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
     }
 }

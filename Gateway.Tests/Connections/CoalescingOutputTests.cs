@@ -67,10 +67,4 @@ public sealed class CoalescingOutputTests
     }
 
     private async Task<ReadResult> ReadAsync(TimeSpan timeout) => await _socket.Reader.ReadAsync().AsTask().WaitAsync(timeout);
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-        public PipeWriter Output { get; } = output;
-    }
 }
