@@ -98,9 +98,16 @@ public static class GatewayHostingExtensions
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? Serve(context, connection, handler)
             : next(context));
         return app;
+    }
+
+    /// <summary>One request on a gateway listener: its connection sees it arrive, then admission and the handler.</summary>
+    internal static Task Serve(Microsoft.AspNetCore.Http.HttpContext context, KestrelConnection connection, GatewayRequestHandler handler)
+    {
+        connection.RequestArrived(context.Response);
+        return RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection));
     }
 
     /// <summary>
@@ -250,7 +257,7 @@ public static class GatewayHostingExtensions
                 listener.ConnectionSpoke(connection);
             }
         }
-        var output = connection.IsHttp2 ? CoalescingOutput.Install(context) : null;
+        var output = connection.Http2Output;
         try
         {
             await next(context);
@@ -274,6 +281,8 @@ public static class GatewayHostingExtensions
     private static void Register(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, KestrelConnection connection)
     {
         context.Items[KestrelConnection.ItemsKey] = connection;
+        // Before the actor exists: a drain that reaches it at once sends its first GOAWAY through this output.
+        if (connection.IsHttp2) connection.Http2Output = CoalescingOutput.Install(context);
         connection.Registered = true;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));

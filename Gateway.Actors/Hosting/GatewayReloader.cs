@@ -161,7 +161,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var handler = services.GetRequiredService<GatewayRequestHandler>();
         GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? GatewayHostingExtensions.Serve(context, connection, handler)
             : Task.CompletedTask);
         await app.StartAsync();
         _addedServers.Add(app);
