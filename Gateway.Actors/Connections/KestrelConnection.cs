@@ -82,16 +82,19 @@ internal sealed class KestrelConnection : IConnectionPort
     /// <summary>An HTTP/2 connection's output, through which the first GOAWAY is sent.</summary>
     internal CoalescingOutput? Http2Output { get; set; }
 
+    /// <summary>Accepted while its listener was announcing the drain (the window exists so that it is still served).</summary>
+    internal bool ArrivedGoingAway { get; set; }
+
     /// <summary>
     /// The announce: go away on the next response. Nothing is closed here: an HTTP/1.1 response that starts from now on
     /// says <c>Connection: close</c> (idle connections stay open until then, or the drain); HTTP/2 gets the two-phase
-    /// GOAWAY now, or after its first stream when it has opened none yet (so that a connection accepted in the
-    /// announce window is served before it is told to leave).
+    /// GOAWAY now — or, accepted during the announce window, after its first stream, so that it is served before it
+    /// is told to leave.
     /// </summary>
     public void GoAway()
     {
         WantClose();
-        if (IsHttp2 && Volatile.Read(ref _requests) > 0) BeginGoAway();
+        if (IsHttp2 && (!ArrivedGoingAway || Volatile.Read(ref _requests) > 0)) BeginGoAway();
     }
 
     /// <summary>

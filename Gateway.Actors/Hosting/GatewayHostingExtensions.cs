@@ -43,7 +43,8 @@ public static class GatewayHostingExtensions
             if (match is { Value: { } socket, Key: { } socketName })
             {
                 adopted.Add(socketName);
-                return ListenerHandle.Adopt(name, socket.Descriptor);
+                // Generation 0: systemd passed it (and keeps its copy); otherwise the previous generation did.
+                return ListenerHandle.Adopt(name, socket.Descriptor, heldBySystem: inherited!.Generation == 0);
             }
             return BindOrExplain(settings, key, () => ListenerHandle.Bind(name, address));
         }
@@ -137,6 +138,9 @@ public static class GatewayHostingExtensions
             var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
+            var drain = runtime.Settings.Drain;
+            runtime.Drains = system.ActorOf(DrainDriver.Props(supervisor, new DrainTimeline(drain.Announce, drain.Deadline, drain.IdleClose),
+                runtime.State, ShutdownPhases.Hooks(runtime), loggerFactory.CreateLogger("Gateway.Drain")), DrainDriver.Name);
             runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
             foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
                 runtime.Tcp.Serve(listener);
@@ -283,6 +287,7 @@ public static class GatewayHostingExtensions
         context.Items[KestrelConnection.ItemsKey] = connection;
         // Before the actor exists: a drain that reaches it at once sends its first GOAWAY through this output.
         if (connection.IsHttp2) connection.Http2Output = CoalescingOutput.Install(context);
+        connection.ArrivedGoingAway = listener.GoingAway;
         connection.Registered = true;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));

@@ -22,6 +22,12 @@ public interface IListenerPort
     Task StopAcceptingAsync();
 
     /// <summary>
+    /// Accept again after <see cref="StopAcceptingAsync"/>: on the socket that was kept, or on one bound anew at the
+    /// same address when it was closed. Fails (and nothing changes) when the address cannot be bound.
+    /// </summary>
+    Task ResumeAcceptingAsync();
+
+    /// <summary>
     /// How many connections this port has passed towards its actor so far (they travel through the supervisor):
     /// a listener whose unbind completed is drained only when it has received them all.
     /// </summary>

@@ -11,7 +11,8 @@ namespace Gateway.Listeners;
 /// </summary>
 public sealed class ListenerHandle : IListenerPort
 {
-    private readonly Socket _socket;
+    private Socket _socket;
+    private bool _closed;
     private OwnedSocketAcceptLoop? _acceptLoop;
     private TcpAcceptLoop? _tcpLoop;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Connections.KestrelConnection, byte> _silent = new();
@@ -47,13 +48,13 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>Tcp only: during a drain, close connections that carried no byte for this long.</summary>
     public TimeSpan? IdleTimeout { get; internal set; }
 
-    /// <summary>The owned listening socket, for the tcp accept loop.</summary>
-    internal Socket Socket => _socket;
+    /// <summary>The owned listening socket as it is now (a drain taken back may have bound a new one).</summary>
+    internal Socket Socket => Volatile.Read(ref _socket);
 
     /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
     public IPEndPoint Address { get; }
 
-    /// <summary>The socket's file descriptor, as Kestrel's <c>ListenHandle</c> takes it.</summary>
+    /// <summary>The first socket's file descriptor, as Kestrel's <c>ListenHandle</c> was given it (the server's key for this listener).</summary>
     public ulong FileHandle { get; }
 
     public bool Accepting => Volatile.Read(ref _accepting) == 1;
@@ -92,7 +93,7 @@ public sealed class ListenerHandle : IListenerPort
 
     /// <summary>Kestrel's accept loop on this listener's socket.</summary>
     internal OwnedSocketAcceptLoop CreateAcceptLoop(SocketConnectionContextFactory connections) =>
-        _acceptLoop = new OwnedSocketAcceptLoop(this, _socket, connections);
+        _acceptLoop = new OwnedSocketAcceptLoop(this, connections);
 
     /// <summary>Connections this listener has passed to its actor; it is drained only when it has seen them all.</summary>
     public long ConnectionsRegistered => Interlocked.Read(ref _registered);
@@ -106,14 +107,31 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>The gateway's own accept loop (tcp listeners) runs on this listener's socket.</summary>
     internal void Attach(TcpAcceptLoop acceptLoop) => _tcpLoop = acceptLoop;
 
+    /// <summary>Closes the socket (a reload that binds it and is then refused gives it back).</summary>
+    internal void Close()
+    {
+        Volatile.Write(ref _accepting, 0);
+        Volatile.Write(ref _closed, true);
+        _socket.Dispose();
+    }
+
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
+
+    /// <summary>
+    /// systemd holds a copy of this socket (socket activation): closing ours would refuse nothing, so a stop keeps it,
+    /// and accepting again re-uses it.
+    /// </summary>
+    public bool HeldBySystem { get; private init; }
+
+    /// <summary>The listening socket is open (accepting, or kept while stopped).</summary>
+    public bool SocketOpen => !Volatile.Read(ref _closed);
 
     /// <summary>A successor process serves this socket now: stopping must leave it open.</summary>
     public bool HandedOff => Volatile.Read(ref _handedOff) == 1;
 
     /// <summary>The socket's descriptor, for handing it to a successor.</summary>
-    internal int Descriptor => (int)_socket.SafeHandle.DangerousGetHandle();
+    internal int Descriptor => (int)Socket.SafeHandle.DangerousGetHandle();
 
     internal void HandOff() => Volatile.Write(ref _handedOff, 1);
 
@@ -132,14 +150,48 @@ public sealed class ListenerHandle : IListenerPort
             await Task.WhenAny(loop.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
         if (_tcpLoop is { } tcp)
             await Task.WhenAny(tcp.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
-        if (!handedOff)
+        if (!handedOff && !HeldBySystem)
+        {
+            Volatile.Write(ref _closed, true);
             _socket.Close();
+        }
         await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
         // A client that connected just before the unbind gets a moment to send its request; then it is closed
         // before any byte was read, which it may safely retry elsewhere.
         if (!await WaitAsync(() => _silent.IsEmpty, FirstBytesGrace).ConfigureAwait(false))
             foreach (var silent in _silent.Keys) silent.RequestClose();
         await WaitAsync(() => _silent.IsEmpty, UnbindStepLimit).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Accepts again after <see cref="StopAcceptingAsync"/>: on the kept socket (its handshake filter removed), or on a
+    /// socket bound anew at <see cref="Address"/> when the stop closed it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A successor serves the socket, or the address cannot be bound again.</exception>
+    public Task ResumeAcceptingAsync()
+    {
+        if (Accepting) return Task.CompletedTask;
+        if (HandedOff) throw new InvalidOperationException($"listener {Name}: its socket was handed to a successor (hot restart)");
+        if (Volatile.Read(ref _closed))
+        {
+            try
+            {
+                Volatile.Write(ref _socket, BindSocket(Address));
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException($"listener {Name}: cannot bind {Address} again: {e.Message}", e);
+            }
+            Volatile.Write(ref _closed, false);
+        }
+        else
+        {
+            ListenQueue.AllowHandshakes(_socket);
+        }
+        Volatile.Write(ref _accepting, 1);
+        _acceptLoop?.Resume();
+        _tcpLoop = _tcpLoop?.Restart();
+        return Task.CompletedTask;
     }
 
     private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan limit)
@@ -228,16 +280,20 @@ public sealed class ListenerHandle : IListenerPort
         return this;
     }
 
-    /// <summary>Takes over a listening socket received from the previous generation.</summary>
-    internal static ListenerHandle Adopt(string name, int descriptor)
+    /// <summary>Takes over a listening socket received from the previous generation, or from systemd.</summary>
+    internal static ListenerHandle Adopt(string name, int descriptor, bool heldBySystem)
     {
         var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
         if (!socket.IsBound) throw new IOException($"descriptor {descriptor} for listener {name} is not a bound socket");
-        return new ListenerHandle(name, socket) { Adopted = true };
+        // A generation that was stopping may have left its handshake filter on the socket it handed over.
+        ListenQueue.AllowHandshakes(socket);
+        return new ListenerHandle(name, socket) { Adopted = true, HeldBySystem = heldBySystem };
     }
 
     /// <summary>Binds a listening socket the gateway owns; the caller turns a failure into a config error.</summary>
-    internal static ListenerHandle Bind(string name, IPEndPoint address)
+    internal static ListenerHandle Bind(string name, IPEndPoint address) => new(name, BindSocket(address));
+
+    private static Socket BindSocket(IPEndPoint address)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -245,7 +301,7 @@ public sealed class ListenerHandle : IListenerPort
             if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
             socket.Bind(address);
             socket.Listen(512);
-            return new ListenerHandle(name, socket);
+            return socket;
         }
         catch
         {

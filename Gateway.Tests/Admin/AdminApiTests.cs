@@ -135,10 +135,11 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
 
         var stopping = gateway.StopAsync();
-        await Wait.UntilAsync(() => gateway.Gateway.Runtime.State.Reason is not null);
-        gateway.Gateway.Runtime.State.BeginDrain(Gateway.Lifecycle.DrainReason.Shutdown);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.State.Exiting);
 
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/undrain", null)).StatusCode);
+        var refused = await admin.PostAsync("/undrain", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("Exiting", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync("/ready")).StatusCode);
         await stopping;
     }

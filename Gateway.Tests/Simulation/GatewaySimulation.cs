@@ -7,6 +7,7 @@ using Akka.TestKit;
 using Gateway.Lifecycle;
 using Gateway.Listeners;
 using Gateway.Upstreams;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Simulation;
@@ -119,16 +120,17 @@ public sealed class GatewaySimulation : IDisposable
             if (spec.BusyUntil is { } end) At(end, 0, connection.FinishRequest);
         }
 
-        var deadline = _start + scenario.DeadlineAt;
-        var forcedEarly = scenario.SecondSignal is { } second && second <= scenario.DrainStart;
-        At(scenario.Signal, 2, () => _gateway.Tell(new Announce(DrainReason.Shutdown), _recorder));
-        At(scenario.DrainStart, 3, () =>
+        // The production drain driver owns the timeline: the scenario only signals, as SIGTERM does (and again).
+        State = new GatewayState(TimeProvider.System);
+        var timeline = new DrainTimeline(scenario.Announce, scenario.Deadline, IdleClosePolicy.AtOnce);
+        Driver = Started(System.ActorOf(DrainDriver.Props(_gateway, timeline, State, DrainHooks.None, NullLogger.Instance), DrainDriver.Name));
+        At(scenario.Signal, 2, () =>
         {
-            _gateway.Tell(StopAccepting.Instance, _recorder);
-            _gateway.Tell(new Drain(deadline, DrainReason.Shutdown, forcedEarly ? DrainMode.Force : DrainMode.Graceful), _recorder);
+            Driver.Tell(new DrainCommands.Begin(DrainReason.Shutdown, Exit: true), _recorder);
+            Driver.Tell(new DrainCommands.WaitFor(DrainMilestone.Finished), _recorder);
         });
-        if (scenario.SecondSignal is { } again && !forcedEarly)
-            At(again, 4, () => _gateway.Tell(new Drain(deadline, DrainReason.Shutdown, DrainMode.Force), _recorder));
+        if (scenario.SecondSignal is { } again)
+            At(again, 4, () => Driver.Tell(DrainCommands.Force.Instance, _recorder));
 
         // Same time: requests end first, then connections open, then the signals (ordered by priority, then by order).
         _actions = [.. _actions.Select((a, i) => (a, i)).OrderBy(x => x.a.At).ThenBy(x => x.a.Priority).ThenBy(x => x.i).Select(x => x.a)];
@@ -142,6 +144,12 @@ public sealed class GatewaySimulation : IDisposable
 
     /// <summary>The production supervisor at /user/gateway.</summary>
     public IActorRef Gateway => _gateway;
+
+    /// <summary>The production drain driver at /user/drain, which the scenario's signals drive.</summary>
+    public IActorRef Driver { get; }
+
+    /// <summary>What the driver mirrors (phase, reason, deadline), as the admin API reads it.</summary>
+    public GatewayState State { get; }
 
     /// <summary>Mailbox runs executed so far.</summary>
     public long MailboxRuns => _dispatcher.Executed;
@@ -162,6 +170,8 @@ public sealed class GatewaySimulation : IDisposable
         }
         akka.actor.deployment {
           "/gateway" { dispatcher = {{SimulationDispatcher.ConfigId}} }
+          "/drain" { dispatcher = {{SimulationDispatcher.ConfigId}} }
+          "/drain/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
         }
@@ -280,11 +290,14 @@ public sealed class GatewaySimulation : IDisposable
     {
         public Recorder(SimulatedJournal journal, Action<DrainComplete> onComplete)
         {
-            Receive<DrainComplete>(c =>
+            Receive<DrainCommands.Reached>(r =>
             {
+                if (r.Result is not { } c) return;
                 journal.Record($"drain-complete {c.Path} {c.Outcome} {c.Counts}");
                 onComplete(c);
             });
+            Receive<DrainCommands.Begun>(b => journal.Record($"begun {b.Result} ({b.Phase})"));
+            Receive<DrainCommands.Undrained>(u => journal.Record($"undrained {u}"));
             Receive<AcceptingStopped>(a => journal.Record($"accepting-stopped {a.Path}"));
             Receive<Debug>(d =>
             {

@@ -8,8 +8,9 @@ namespace Gateway.Tests.Simulation;
 /// </summary>
 public sealed class SimulatedListener(string name, SimulatedJournal journal, bool holdUnbind = false) : IListenerPort
 {
-    private readonly TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _unbound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopCalls;
+    private int _resumeCalls;
     private long _registered;
 
     public string Name { get; } = name;
@@ -39,6 +40,20 @@ public sealed class SimulatedListener(string name, SimulatedJournal journal, boo
         journal.Record($"listener {Name} stop-accepting");
         if (!holdUnbind) _unbound.TrySetResult();
         return _unbound.Task;
+    }
+
+    public int ResumeCalls => Volatile.Read(ref _resumeCalls);
+
+    /// <summary>Injects a fault: accepting again fails (the address was taken meanwhile, say).</summary>
+    public bool FailResume { get; set; }
+
+    public Task ResumeAcceptingAsync()
+    {
+        Interlocked.Increment(ref _resumeCalls);
+        journal.Record($"listener {Name} resume-accepting");
+        if (FailResume) return Task.FromException(new InvalidOperationException($"simulated: {Name}'s address is in use"));
+        _unbound = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Task.CompletedTask;
     }
 
     /// <summary>Connections the test says this port passed towards the tree (0 unless a test counts them).</summary>
