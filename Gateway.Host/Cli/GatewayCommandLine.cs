@@ -4,7 +4,7 @@ namespace Gateway.Host.Cli;
 
 /// <summary>
 /// <c>Gateway.Host [run] [--config FILE] [--hot-restart]</c> and the operator commands <c>check</c>, <c>config</c>,
-/// <c>status</c>, <c>drain</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
+/// <c>status</c>, <c>drain</c>, <c>undrain</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
 /// </summary>
 internal static class GatewayCommandLine
 {
@@ -15,7 +15,7 @@ internal static class GatewayCommandLine
         var json = new Option<bool>("--json") { Description = "machine-readable JSON instead of plain lines" };
         var admin = new Option<string?>("--admin") { Description = "host:port of the running gateway's admin API (default: from the config file)" };
         var token = new Option<string?>("--token") { Description = "admin token (default: gateway.admin.token of the config file)" };
-        var listener = new Option<string?>("--listener") { Description = "drain only this listener; the others keep serving" };
+        var listener = new Option<string?>("--listener") { Description = "only this listener (drain: the others keep serving; undrain: the others stay as they are)" };
         var wait = new Option<bool>("--wait") { Description = "show the drain until it is over: exit 0 when drained, 1 when something was forced" };
         var log = new Option<string>("--log") { Description = "file for the new process's output", DefaultValueFactory = _ => "gateway.log" };
 
@@ -45,13 +45,17 @@ internal static class GatewayCommandLine
         drain.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token),
             api => OperatorCommands.DrainAsync(api, result.GetValue(listener), result.GetValue(wait), result.GetValue(json), Console.Out, Console.Error, ct)));
 
+        var undrain = new Command("undrain", "Take a drain back (at any point before exit): listeners accept again, /ready answers 200.") { config, admin, token, listener, json };
+        undrain.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token),
+            api => OperatorCommands.UndrainAsync(api, result.GetValue(listener), result.GetValue(json), Console.Out, Console.Error, ct)));
+
         var restart = new Command("restart", "Hot-restart the gateway running with --config: a new process takes its sockets; waits until the old one has exited.") { config, admin, token, log };
         restart.SetAction((result, ct) => result.GetValue(config) is not { } file
             ? Task.FromResult(Usage("restart needs --config FILE (the file of the running gateway)"))
             : WithAdmin(result.GetValue(admin), file, result.GetValue(token),
                 api => OperatorCommands.RestartAsync(api, file, result.GetValue(log)!, Console.Out, Console.Error, ct)));
 
-        foreach (var command in new[] { runCommand, check, print, status, drain, restart }) root.Subcommands.Add(command);
+        foreach (var command in new[] { runCommand, check, print, status, drain, undrain, restart }) root.Subcommands.Add(command);
         return root;
     }
 

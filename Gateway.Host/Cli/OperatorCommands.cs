@@ -123,6 +123,21 @@ internal static class OperatorCommands
         }
     }
 
+    /// <summary>Takes a drain back (the whole gateway, or one listener): 0 once it serves again, 1 with the reason when it cannot.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string? listener, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var (status, body) = await admin.PostAsync(listener is null ? "/undrain" : $"/undrain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
+        if (json) output.WriteLine(body.GetRawText());
+        if (status == 200)
+        {
+            if (!json) output.WriteLine(listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
+            return ExitCodes.Ok;
+        }
+        var reason = body.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? $": {r.GetString()}" : "";
+        error.WriteLine($"gateway: undrain refused ({status}): {body.GetProperty("result").GetString()}{reason}");
+        return ExitCodes.Failed;
+    }
+
     /// <summary>Hot-restarts the gateway running with <paramref name="configPath"/> and waits for the handover.</summary>
     public static async Task<int> RestartAsync(AdminApi admin, string configPath, string logPath, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -149,7 +164,14 @@ internal static class OperatorCommands
             {
                 if (successor.HasExited)
                 {
-                    error.WriteLine($"gateway: the new process exited with {successor.ExitCode}; generation {generation} keeps serving");
+                    // Its own words (a config error, the running gateway's refusal), then the truth about the running one.
+                    foreach (var line in LastLines(logPath).Where(l => l.StartsWith("gateway: ", StringComparison.Ordinal)))
+                        error.WriteLine(line);
+                    var running = await TryGetAsync(admin, limit.Token);
+                    var serving = running?.GetProperty("ready").GetBoolean() == true;
+                    error.WriteLine($"gateway: the new process exited with {successor.ExitCode}; generation {generation} " + (serving
+                        ? "keeps serving"
+                        : $"is {running?.GetProperty("state").GetString() ?? "unreachable"} ({running?.GetProperty("phase").GetString() ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end"));
                     return ExitCodes.Failed;
                 }
                 var now = await TryGetAsync(admin, limit.Token);
@@ -165,6 +187,18 @@ internal static class OperatorCommands
         {
             error.WriteLine("gateway: the restart did not complete within 120s");
             return ExitCodes.Failed;
+        }
+    }
+
+    private static IEnumerable<string> LastLines(string path)
+    {
+        try
+        {
+            return File.ReadLines(path).TakeLast(20).ToList();
+        }
+        catch (IOException)
+        {
+            return [];
         }
     }
 
