@@ -167,7 +167,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void OnDeadline()
     {
-        if (_finished) return;
+        // A connection accepted after a drain was taken back never drained: an old drain's deadline is not its own.
+        if (_finished || _drain is null) return;
         Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.

@@ -70,6 +70,7 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
     private readonly List<(IActorRef Who, DrainMilestone Milestone)> _waiters = [];
     private readonly HashSet<DrainMilestone> _reached = [];
     private readonly List<IActorRef> _resumeRequesters = [];
+    private ListenersUndrain _listenersUndrain = new();
     private CancellationTokenSource _force = new();
     private GatewayPhase _phase = GatewayPhase.Serving;
     private DrainReason _reason;
@@ -118,6 +119,7 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
             if (_queued)
             {
                 _exit |= begin.Exit;
+                if (begin.WithoutSlot) _force.Cancel(); // downed meanwhile: no budget to wait for
                 Reply(BeginResult.AlreadyDraining);
                 return;
             }
@@ -174,12 +176,8 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
 
     private void Unbinding()
     {
-        Receive<AcceptingStopped>(_ => Unbound());
-        Receive<UnbindOverdue>(_ =>
-        {
-            Log.UnbindOverdue(_logger, _scope, UnbindLimit.TotalSeconds);
-            Unbound();
-        });
+        Receive<AcceptingStopped>(_ => Unbound(overdue: false));
+        Receive<UnbindOverdue>(_ => Unbound(overdue: true));
         Receive<Begin>(begin =>
         {
             if (RoutedToListener(begin, begin.Listener)) return;
@@ -206,12 +204,8 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
 
     private void Draining()
     {
-        Receive<DrainComplete>(Finish);
-        Receive<FinishOverdue>(_ =>
-        {
-            Log.FinishOverdue(_logger, _scope);
-            Finish(null);
-        });
+        Receive<DrainComplete>(c => Finish(c));
+        Receive<FinishOverdue>(_ => Finish(null, overdue: true));
         Receive<Begin>(begin =>
         {
             if (RoutedToListener(begin, begin.Listener)) return;
@@ -271,7 +265,7 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
             {
                 // Some listeners accept again, some cannot: not ready; an undrain may be tried again.
                 Log.ResumeFailed(_logger, _scope, string.Join("; ", resumed.Failures));
-                Enter(GatewayPhase.Drained);
+                Enter(GatewayPhase.Drained, log: false);
                 foreach (var requester in _resumeRequesters) requester.Tell(new Undrained(UndrainResult.Failed, string.Join("; ", resumed.Failures)));
                 _resumeRequesters.Clear();
                 Become(Drained);
@@ -312,7 +306,7 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
         Receive<AcceptingStopped>(_ => { });
         Receive<DrainComplete>(_ => { });
         Receive<Resumed>(_ => { });
-        Receive<Undrained>(_ => { });
+        Receive<Undrained>(ListenerUndrained);
         Receive<Begun>(_ => { });
     }
 
@@ -364,18 +358,20 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
         if (_forced) SendDrain();
     }
 
-    private void Unbound()
+    private void Unbound(bool overdue)
     {
         Timers.Cancel(UnbindOverdue.Instance);
-        Log.Unbound(_logger, (Now - _phaseSince).TotalMilliseconds, _scope);
         Reach(DrainMilestone.Unbound);
         if (_resumeWhenUnbound)
         {
+            // Taken back meanwhile (already logged as the move to resuming): the listeners accept again now.
             _resumeWhenUnbound = false;
             Become(Resuming);
             Tree(DrainProtocol.Resume.Instance);
             return;
         }
+        if (overdue) Log.UnbindOverdue(_logger, _scope, UnbindLimit.TotalSeconds);
+        else Log.Unbound(_logger, (Now - _phaseSince).TotalMilliseconds, _scope);
         Enter(GatewayPhase.Draining, log: false);
         Become(Draining);
         if (!_drainSent) SendDrain();
@@ -396,14 +392,15 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
         Timers.StartSingleTimer(FinishOverdue.Instance, FinishOverdue.Instance, limit > TimeSpan.Zero ? limit : TimeSpan.Zero);
     }
 
-    private void Finish(DrainComplete? result)
+    private void Finish(DrainComplete? result, bool overdue = false)
     {
         Timers.Cancel(FinishOverdue.Instance);
         _result = result ?? _result;
         var drainingFor = (Now - _phaseSince).TotalMilliseconds;
         Enter(_exit ? GatewayPhase.Exiting : GatewayPhase.Drained, log: false);
         _mirror.Finished(_phase, result, _exit);
-        Log.Finished(_logger, _scope, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "the tree had stopped",
+        if (overdue) Log.FinishOverdue(_logger, _scope, _exit ? "" : "; it stays up, drained, until taken back (POST /undrain)");
+        else Log.Finished(_logger, _scope, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "the tree had stopped",
             drainingFor, (Now - _t0).TotalMilliseconds, _exit ? "" : "; it stays up, drained, until taken back (POST /undrain)");
         if (_slotHeld)
         {
@@ -429,7 +426,7 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
         _resumeWhenUnbound = false;
         foreach (var requester in _resumeRequesters) requester.Tell(new Undrained(UndrainResult.Exiting, "a shutdown began meanwhile"));
         _resumeRequesters.Clear();
-        Enter(GatewayPhase.Unbinding, log: false);
+        Enter(GatewayPhase.Unbinding);
     }
 
     private void BackToServing()
@@ -471,21 +468,38 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
     /// <summary>The gateway serves but listeners were drained alone: an undrain of the gateway takes those back.</summary>
     private void UndrainListenersOnly()
     {
-        var drained = _listenerDrivers.Values.ToList();
-        if (drained.Count == 0)
+        if (_listenerDrivers.Count == 0)
         {
             Sender.Tell(new Undrained(UndrainResult.NotDraining));
             return;
         }
-        Task.WhenAll(drained.Select(d => d.Ask<Undrained>(new Undrain(), UnbindLimit)))
-            .ContinueWith(t =>
-            {
-                if (!t.IsCompletedSuccessfully) return new Undrained(UndrainResult.Failed, "a listener did not answer");
-                var failed = t.Result.Where(u => u.Result is UndrainResult.Failed).ToList();
-                return failed.Count > 0 ? failed[0]
-                    : t.Result.Any(u => u.Result == UndrainResult.Serving) ? new Undrained(UndrainResult.Serving) : new Undrained(UndrainResult.NotDraining);
-            }, TaskContinuationOptions.ExecuteSynchronously)
-            .PipeTo(Sender);
+        _listenersUndrain.Requesters.Add(Sender);
+        if (_listenersUndrain.Pending.Count > 0) return;
+        foreach (var child in _listenerDrivers.Values)
+        {
+            _listenersUndrain.Pending.Add(child);
+            child.Tell(new Undrain());
+        }
+    }
+
+    /// <summary>A listener's driver answered the gateway's undrain; once all have, the gateway answers for them.</summary>
+    private void ListenerUndrained(Undrained answer)
+    {
+        var undrain = _listenersUndrain;
+        if (!undrain.Pending.Remove(Sender)) return;
+        if (answer.Result == UndrainResult.Failed || undrain.Answer.Result != UndrainResult.Failed && answer.Result == UndrainResult.Serving)
+            undrain.Answer = answer;
+        if (undrain.Pending.Count > 0) return;
+        foreach (var requester in undrain.Requesters) requester.Tell(undrain.Answer);
+        _listenersUndrain = new ListenersUndrain();
+    }
+
+    /// <summary>An undrain of the gateway that waits for the listeners drained alone.</summary>
+    private sealed class ListenersUndrain
+    {
+        public List<IActorRef> Requesters { get; } = [];
+        public HashSet<IActorRef> Pending { get; } = [];
+        public Undrained Answer { get; set; } = new(UndrainResult.NotDraining);
     }
 
     /// <summary>A command for one listener goes to that listener's driver (made on first use).</summary>
@@ -582,8 +596,8 @@ public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
         public static partial void Finished(ILogger logger, string scope, string outcome, string counts, double phaseMilliseconds, double totalMilliseconds, string staysUp);
 
         [LoggerMessage(EventId = EventIds.DrainFinished, Level = LogLevel.Warning,
-            Message = "Drain of {Scope}: the tree did not report by its deadline; the drain is over without its report")]
-        public static partial void FinishOverdue(ILogger logger, string scope);
+            Message = "Drain finished without the tree's report: it did not answer by its deadline ({Scope}){StaysUp}")]
+        public static partial void FinishOverdue(ILogger logger, string scope, string staysUp);
 
         [LoggerMessage(EventId = EventIds.DrainTransition, Level = LogLevel.Information,
             Message = "Drain of {Scope}: {From} → {To}")]

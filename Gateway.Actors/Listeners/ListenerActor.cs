@@ -44,6 +44,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private bool _unbinding;
     private bool _unbound;
     private bool _reopening;
+    private bool _completed;
     private bool _leaving;
 
     public ListenerActor(IListenerPort port)
@@ -58,6 +59,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Receive<ConnectionOpened>(OnConnectionOpened);
         Receive<Announce>(a =>
         {
+            CancelResume("a drain began meanwhile");
             _announce = a;
             _drain.StartCounting();
             _port.GoAway();
@@ -136,7 +138,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         ReplyUnbound();
         // Taken back while it was stopping: it accepts again now that it has stopped.
         if (_resumeRequesters.Count > 0) Reopen();
-        else TryComplete();
+        else if (_drain.Draining) TryComplete();
     }
 
     private void ReplyUnbound()
@@ -147,6 +149,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnDrain(Drain drain)
     {
+        CancelResume("a drain began meanwhile");
         var current = _drain.Begin(drain, Sender);
         if (!current.Resumable) _leaving = true;
         BeginUnbind();
@@ -174,6 +177,14 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         else if (!_unbinding) OnReopened(new Reopened(null));
     }
 
+    /// <summary>A drain taken back while this listener was still stopping, and a new drain came first: it stays stopped.</summary>
+    private void CancelResume(string why)
+    {
+        if (_resumeRequesters.Count == 0 || _reopening) return;
+        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, [$"listener {_port.Name}: {why}"]));
+        _resumeRequesters.Clear();
+    }
+
     private void Reopen()
     {
         if (_reopening) return;
@@ -195,7 +206,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         else
         {
             if (_unbound) _log.Info("Listener {0} accepts again", _port.Name);
-            _unbinding = _unbound = false;
+            _unbinding = _unbound = _completed = false;
             _announce = null;
             _port.CancelGoAway();
             _drain.Reset();
@@ -210,7 +221,8 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private void TryComplete()
     {
         // A connection accepted before the unbind may still be on its way through the supervisor.
-        if (_drain.Draining && _unbound && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0 && _received >= _port.ConnectionsRegistered)
+        if (_drain.Draining && !_completed && _unbound && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
+            && _received >= _port.ConnectionsRegistered)
             Complete();
     }
 
@@ -221,6 +233,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     /// </summary>
     private void Complete()
     {
+        _completed = true;
         var counts = _drain.Counts;
         _log.Info("Listener {0} drained: {1}", _port.Name, counts);
         _drain.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
@@ -237,7 +250,13 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
             _drain.Begin(drain, Sender);
             Sender.Tell(new DrainComplete(Self.Path.Name, _drain.Counts.Outcome, _drain.Counts));
         });
-        Receive<StopAccepting>(_ => Sender.Tell(new AcceptingStopped(Self.Path.Name)));
+        Receive<StopAccepting>(_ =>
+        {
+            // Forced done at its deadline while its accept loop was still stopping: it says so once it has stopped.
+            _unbindRequesters.Add(Sender);
+            if (_unbound) ReplyUnbound();
+        });
+        Receive<Unbound>(OnUnbound);
         Receive<Resume>(_ => OnResume());
         Receive<Reopened>(OnReopened);
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
