@@ -23,6 +23,11 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private sealed record Reopened(Exception? Error);
 
+    private sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+    }
+
     /// <summary>Timer message: the drain deadline has come for every connection (one timer, not one per connection).</summary>
     private sealed record ConnectionsDeadline
     {
@@ -45,6 +50,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private bool _unbound;
     private bool _reopening;
     private bool _completed;
+    private bool _settled;
     private bool _leaving;
 
     public ListenerActor(IListenerPort port)
@@ -72,6 +78,11 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
             BeginUnbind();
         });
         Receive<Unbound>(OnUnbound);
+        Receive<Settled>(_ =>
+        {
+            _settled = true;
+            TryComplete();
+        });
         Receive<Reopened>(OnReopened);
         Receive<Drain>(OnDrain);
         // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
@@ -135,6 +146,12 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         else
             _log.Info("Listener {0} stopped accepting; {1} connection(s) open", _port.Name, _drain.Alive.Count);
         _unbound = true;
+        _settled = _port.SilentSettled.IsCompleted;
+        if (!_settled)
+        {
+            var self = Self;
+            _port.SilentSettled.ContinueWith(_ => self.Tell(Settled.Instance), TaskContinuationOptions.ExecuteSynchronously);
+        }
         ReplyUnbound();
         // Taken back while it was stopping: it accepts again now that it has stopped.
         if (_resumeRequesters.Count > 0) Reopen();
@@ -221,7 +238,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private void TryComplete()
     {
         // A connection accepted before the unbind may still be on its way through the supervisor.
-        if (_drain.Draining && !_completed && _unbound && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
+        if (_drain.Draining && !_completed && _unbound && _settled && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
             && _received >= _port.ConnectionsRegistered)
             Complete();
     }

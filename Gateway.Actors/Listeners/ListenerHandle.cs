@@ -98,8 +98,10 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>Connections this listener has passed to its actor; it is drained only when it has seen them all.</summary>
     public long ConnectionsRegistered => Interlocked.Read(ref _registered);
 
-    /// <summary>How long a connection accepted just before the unbind may stay silent before it is closed.</summary>
+    /// <summary>How long a connection accepted just before the unbind may stay silent, from its arrival, before it is closed.</summary>
     internal static readonly TimeSpan FirstBytesGrace = TimeSpan.FromSeconds(1);
+
+    private Task _silentSettled = Task.CompletedTask;
 
     /// <summary>A bound on each wait of the unbind, so that a drain never hangs on it.</summary>
     private static readonly TimeSpan UnbindStepLimit = TimeSpan.FromSeconds(2);
@@ -138,7 +140,8 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>
     /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused — unless a successor
     /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it. Completes once
-    /// every accepted connection is in the actor tree (or closed before its first byte), so none is left unaccounted.
+    /// every accepted connection has reached the gateway's middleware; those that have not spoken yet settle after
+    /// (<see cref="SilentSettled"/>), so that a silent one (a browser's preconnect) never holds the unbind.
     /// </summary>
     public async Task StopAcceptingAsync()
     {
@@ -156,11 +159,31 @@ public sealed class ListenerHandle : IListenerPort
             _socket.Close();
         }
         await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
-        // A client that connected just before the unbind gets a moment to send its request; then it is closed
-        // before any byte was read, which it may safely retry elsewhere.
-        if (!await WaitAsync(() => _silent.IsEmpty, FirstBytesGrace).ConfigureAwait(false))
-            foreach (var silent in _silent.Keys) silent.RequestClose();
-        await WaitAsync(() => _silent.IsEmpty, UnbindStepLimit).ConfigureAwait(false);
+        _silentSettled = SettleSilentAsync();
+    }
+
+    /// <summary>
+    /// Completes once no connection accepted before the unbind is still silent: each spoke (and is in the actor tree)
+    /// or was closed. The listener's drain waits for this, not its unbind.
+    /// </summary>
+    public Task SilentSettled => _silentSettled;
+
+    /// <summary>
+    /// A client that connected just before the unbind gets the rest of its grace (from its arrival) to send its
+    /// request; one silent longer — a preconnect opened long ago — is closed at once, before any byte was read, which
+    /// it may safely retry elsewhere.
+    /// </summary>
+    private async Task SettleSilentAsync()
+    {
+        while (!_silent.IsEmpty)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var silent in _silent.Keys.Where(c => now - c.OpenedAt >= FirstBytesGrace))
+                silent.RequestClose();
+            var next = _silent.Keys.Select(c => c.OpenedAt + FirstBytesGrace - now).Where(t => t > TimeSpan.Zero).DefaultIfEmpty(TimeSpan.FromMilliseconds(5)).Min();
+            if (!await WaitAsync(() => _silent.IsEmpty, next).ConfigureAwait(false) && _silent.Keys.All(c => DateTimeOffset.UtcNow - c.OpenedAt >= FirstBytesGrace + UnbindStepLimit))
+                return; // closed, but not gone within its bound: the drain does not hang on it
+        }
     }
 
     /// <summary>
