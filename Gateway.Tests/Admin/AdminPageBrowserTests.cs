@@ -16,7 +16,7 @@ public sealed class AdminPageBrowserTests(BrowserFixture browser) : IAsyncLifeti
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
     [ChromiumFact]
-    public async Task The_page_shows_the_phase_change_and_the_connections_falling_to_zero()
+    public async Task The_page_shows_the_drain_falling_to_zero_and_its_undrain_serving_again()
     {
         await using var gateway = await InProcessGateway.StartAsync($$"""
             gateway {
@@ -34,7 +34,8 @@ public sealed class AdminPageBrowserTests(BrowserFixture browser) : IAsyncLifeti
         driver.Navigate().GoToUrl(new Uri(gateway.Admin, "/").ToString());
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(15)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
         wait.Until(d => d.FindElement(By.Id("phase")).Text == "Serving" && d.FindElement(By.Id("open-total")).Text == "3");
-        Assert.Contains("listener-public", driver.FindElement(By.Id("tree")).Text);
+        // The tree is drawn after the report, from a second request.
+        wait.Until(d => d.FindElement(By.Id("tree")).Text.Contains("listener-public", StringComparison.Ordinal));
 
         using (var admin = new HttpClient { BaseAddress = gateway.Admin })
             (await admin.PostAsync("/drain", null)).EnsureSuccessStatusCode();
@@ -43,12 +44,20 @@ public sealed class AdminPageBrowserTests(BrowserFixture browser) : IAsyncLifeti
         Assert.Equal("no (503)", driver.FindElement(By.Id("ready")).Text);
         wait.Until(d => d.FindElement(By.Id("open-total")).Text == "0" && d.FindElement(By.Id("state")).Text == "drained");
         Assert.Equal("Completed", driver.FindElement(By.Id("outcome")).Text);
-        // Bottom-up: once drained, the whole tree has stopped.
-        wait.Until(d => d.FindElement(By.Id("tree")).Text.StartsWith("stopped gateway", StringComparison.Ordinal));
+        // Drained but up, to be taken back: the listener is there with no connection left.
+        wait.Until(d => d.FindElement(By.Id("tree")).Text.Contains("listener listener-public (in flight 0)", StringComparison.Ordinal)
+                        && !d.FindElement(By.Id("tree")).Text.Contains("connection conn-", StringComparison.Ordinal));
 
         var shots = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults"));
         driver.GetScreenshot().SaveAsFile(Path.Combine(shots.FullName, "admin-page-drained.png"));
         foreach (var response in await Task.WhenAll(slow)) Assert.True(response.IsSuccessStatusCode);
+
+        // The page's Undrain takes it back: serving and ready again, and the listener answers.
+        driver.FindElement(By.Id("undrain-button")).Click();
+        wait.Until(d => d.FindElement(By.Id("phase")).Text == "Serving" && d.FindElement(By.Id("ready")).Text == "yes");
+        Assert.Equal("serving", driver.FindElement(By.Id("state")).Text);
+        using var client = new HttpClient();
+        Assert.True((await client.GetAsync(new Uri(gateway.Listener(), "/hello"))).IsSuccessStatusCode);
         clients.ForEach(c => c.Dispose());
     }
 }
