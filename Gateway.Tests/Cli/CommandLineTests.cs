@@ -193,7 +193,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Restart_from_a_drained_gateway_says_the_truth_when_it_fails_and_hands_over_when_it_can()
     {
         // A fixed port: the drained listener's socket is closed, so the successor binds it anew at this address.
-        var port = FreePort();
+        var port = Raw.FreePort();
         await using var gateway = GatewayProcess.StartWithConfig(Config().Replace("127.0.0.1:0\" }\n  admin", $"127.0.0.1:{port}\" }}\n  admin"));
         var addresses = await gateway.WaitUntilReadyAsync();
         var admin = addresses["admin"].ToString();
@@ -232,13 +232,6 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         {
             GatewayProcess.Signal(successor.GetProperty("pid").GetInt32(), GatewayProcess.SigTerm);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

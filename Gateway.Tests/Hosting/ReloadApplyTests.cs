@@ -58,7 +58,7 @@ public sealed class ReloadApplyTests : IAsyncLifetime
     public async Task A_reload_refused_for_a_taken_address_gives_back_every_socket_it_bound_and_the_same_reload_succeeds_later()
     {
         await using var gateway = await InProcessGateway.StartAsync(Config());
-        var free = FreePort();
+        var free = Raw.FreePort();
         var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var takenPort = ((IPEndPoint)taken.LocalEndpoint).Port;
@@ -122,12 +122,5 @@ public sealed class ReloadApplyTests : IAsyncLifetime
         Assert.Equal(["other"], report.ReopenedListeners);
         using var client = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(gateway.Listener("other"), "/hello"))).StatusCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

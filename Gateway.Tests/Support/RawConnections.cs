@@ -211,6 +211,14 @@ internal static class Raw
         }
     }
 
+    /// <summary>A loopback port free a moment ago (for a config that must name a fixed port).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>True when a TCP connect to <paramref name="endpoint"/> is refused (nobody listens there).</summary>
     public static async Task<bool> IsRefusedAsync(IPEndPoint endpoint)
     {
