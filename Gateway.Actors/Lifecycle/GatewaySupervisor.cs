@@ -110,7 +110,8 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             if (_listeners.Alive.Contains(Sender))
             {
                 _listeners.Reported(Sender, c.Counts);
-                if (_listeners.Current is { Resumable: true })
+                // A listener an operator's drain left drained stays, to be resumed; one a reload removed goes.
+                if (_listeners.Current is { Resumable: true } && _listenerByName.ContainsValue(Sender))
                 {
                     Advance();
                     return;

@@ -135,7 +135,8 @@ for run in $(seq 1 "$RUNS"); do
       # The clients sit on the gateway drained last time, so each drain has busy keep-alive connections to move.
       for admin in 18612 18622 18612; do
         curl -sf -X POST "http://127.0.0.1:$admin/drain" >/dev/null
-        wait_state "$admin" '"phase":"Drained"'; sleep 0.3
+        # Drained long enough that a client's retried SYN finds the socket closed and moves on.
+        wait_state "$admin" '"phase":"Drained"'; sleep 1.5
         curl -sf -X POST "http://127.0.0.1:$admin/undrain" >/dev/null
         wait_state "$admin" '"ready":true'; sleep 1
       done
@@ -143,7 +144,7 @@ for run in $(seq 1 "$RUNS"); do
     listener-drain)
       for l in a b a; do
         curl -sf -X POST "http://127.0.0.1:18632/drain?listener=$l" >/dev/null
-        wait_state 18632 "\"name\":\"$l\",[^}]*\"state\":\"drained\""; sleep 0.3
+        wait_state 18632 "\"name\":\"$l\",[^}]*\"state\":\"drained\""; sleep 1.5
         curl -sf -X POST "http://127.0.0.1:18632/undrain?listener=$l" >/dev/null
         wait_state 18632 "\"name\":\"$l\",[^}]*\"state\":\"serving\""; sleep 1
       done
