@@ -17,7 +17,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
     /// <summary>Drains the whole gateway, or one listener (the others serve on).</summary>
     public async Task<BeginResult> DrainAsync(string? listener)
     {
-        var begun = await TreeAsk.AskOrStopped<DrainCommands.Begun>(runtime.Drains,
+        var begun = await TreeAsk.AskOrStopped<DrainCommands.Begun>(runtime.Driver,
             new DrainCommands.Begin(DrainReason.Admin, Exit: false, Listener: listener), AnswerLimit);
         var result = begun?.Result ?? BeginResult.AlreadyDraining;
         if (result == BeginResult.Started) Log.AdminDrain(logger, listener is null ? "all listeners" : $"listener {listener}");
@@ -27,7 +27,7 @@ public sealed partial class DrainController(GatewayRuntime runtime, ILogger<Drai
     /// <summary>Takes a drain back: answered once the listeners accept again, or with why not.</summary>
     public async Task<DrainCommands.Undrained> UndrainAsync(string? listener)
     {
-        var answer = await TreeAsk.AskOrStopped<DrainCommands.Undrained>(runtime.Drains, new DrainCommands.Undrain(listener), AnswerLimit)
+        var answer = await TreeAsk.AskOrStopped<DrainCommands.Undrained>(runtime.Driver, new DrainCommands.Undrain(listener), AnswerLimit)
                      ?? new DrainCommands.Undrained(UndrainResult.Exiting, "the gateway has stopped");
         if (answer.Result == UndrainResult.Serving) Log.Undrained(logger, listener is null ? "the gateway" : $"listener {listener}");
         return answer;

@@ -139,7 +139,7 @@ public static class GatewayHostingExtensions
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
             var drain = runtime.Settings.Drain;
-            runtime.Drains = system.ActorOf(DrainDriver.Props(supervisor, new DrainTimeline(drain.Announce, drain.Deadline, drain.IdleClose),
+            runtime.Driver = system.ActorOf(DrainDriver.Props(supervisor, new DrainTimeline(drain.Announce, drain.Deadline, drain.IdleClose),
                 runtime.State, ShutdownPhases.Hooks(runtime), loggerFactory.CreateLogger("Gateway.Drain")), DrainDriver.Name);
             runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
             foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))

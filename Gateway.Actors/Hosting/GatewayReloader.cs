@@ -208,7 +208,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         if (!runtime.State.Ready) return reopened;
         foreach (var listener in kept.Where(l => !l.Accepting && runtime.ListenerState(l.Name).Phase is not GatewayPhase.Serving))
         {
-            var answer = await TreeAsk.AskOrStopped<DrainCommands.Undrained>(runtime.Drains, new DrainCommands.Undrain(listener.Name), TimeSpan.FromSeconds(15));
+            var answer = await TreeAsk.AskOrStopped<DrainCommands.Undrained>(runtime.Driver, new DrainCommands.Undrain(listener.Name), TimeSpan.FromSeconds(15));
             if (answer?.Result == UndrainResult.Serving) reopened.Add(listener.Name);
             else logger.LogWarning(EventIds.Reloaded, "Reload: listener {Listener} stays drained: {Reason}", listener.Name, answer?.ToString() ?? "no answer");
         }

@@ -62,20 +62,20 @@ public sealed class GatewayRuntime
     internal Connections.TcpRelay? Tcp { get; set; }
 
     /// <summary>The drain driver (<see cref="DrainDriver"/>), once the actor system has started: every drain goes through it.</summary>
-    public IActorRef Drains
+    public IActorRef Driver
     {
-        get => Volatile.Read(ref _drains);
-        internal set => Volatile.Write(ref _drains, value);
+        get => Volatile.Read(ref _driver);
+        internal set => Volatile.Write(ref _driver, value);
     }
 
-    private IActorRef _drains = ActorRefs.Nobody;
+    private IActorRef _driver = ActorRefs.Nobody;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GatewayState> _listenerStates = new();
 
     /// <summary>The state of a listener's own drain (GET /drain shows it beside the gateway's).</summary>
     public GatewayState ListenerState(string listener) => _listenerStates.GetOrAdd(listener, _ => new GatewayState(State.Time));
 
     /// <summary>A drain that ends in the process's exit (a signal, a hot restart): t = 0 is now.</summary>
-    public void BeginExit(DrainReason reason) => Drains.Tell(new DrainCommands.Begin(reason, Exit: true));
+    public void BeginExit(DrainReason reason) => Driver.Tell(new DrainCommands.Begin(reason, Exit: true));
 
     /// <summary>The root of the actor tree, once the actor system has started.</summary>
     public IActorRef Supervisor
@@ -85,5 +85,5 @@ public sealed class GatewayRuntime
     }
 
     /// <summary>Force the drain now (a second signal): whatever is still open is closed at once.</summary>
-    public void ForceNow() => Drains.Tell(DrainCommands.Force.Instance);
+    public void ForceNow() => Driver.Tell(DrainCommands.Force.Instance);
 }

@@ -45,7 +45,7 @@ internal static partial class ShutdownPhases
     public static void Register(ActorSystem system, GatewayRuntime runtime, ILogger logger)
     {
         var cs = CoordinatedShutdown.Get(system);
-        var drains = runtime.Drains;
+        var drains = runtime.Driver;
 
         cs.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "gateway-announce", async () =>
         {
