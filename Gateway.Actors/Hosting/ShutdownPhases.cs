@@ -45,7 +45,7 @@ internal static partial class ShutdownPhases
     public static void Register(ActorSystem system, GatewayRuntime runtime, ILogger logger)
     {
         var cs = CoordinatedShutdown.Get(system);
-        var drains = runtime.Driver;
+        var driver = runtime.Driver;
 
         cs.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "gateway-announce", async () =>
         {
@@ -53,14 +53,14 @@ internal static partial class ShutdownPhases
             var downed = cs.ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
             if (downed && runtime.Cluster is not null) Log.DownedDrain(logger);
             var timeout = cs.Timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind);
-            await TreeAsk.AskOrStopped<DrainCommands.Begun>(drains, new DrainCommands.Begin(DrainReason.Shutdown, Exit: true, WithoutSlot: downed), timeout);
-            await TreeAsk.AskOrStopped<DrainCommands.Reached>(drains, new DrainCommands.WaitFor(DrainMilestone.AnnounceOver), timeout);
+            await TreeAsk.AskOrStopped<DrainCommands.Begun>(driver, new DrainCommands.Begin(DrainReason.Shutdown, Exit: true, WithoutSlot: downed), timeout);
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.AnnounceOver), timeout);
             return Done.Instance;
         });
 
         cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "gateway-stop-accepting", async () =>
         {
-            await TreeAsk.AskOrStopped<DrainCommands.Reached>(drains, new DrainCommands.WaitFor(DrainMilestone.Unbound),
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Unbound),
                 cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
             return Done.Instance;
         });
@@ -75,7 +75,7 @@ internal static partial class ShutdownPhases
 
         cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "gateway-drain", async () =>
         {
-            await TreeAsk.AskOrStopped<DrainCommands.Reached>(drains, new DrainCommands.WaitFor(DrainMilestone.Finished),
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Finished),
                 cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             foreach (var listener in runtime.Listeners.All)
                 Log.ListenerSummary(logger, listener.Name, listener.AcceptedConnections, listener.ForcedConnections, listener.OpenConnections);
