@@ -34,6 +34,9 @@ public sealed record GatewaySettings(
 
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
+
+    /// <summary>What reading the file noticed without refusing it, one line each (an optional include that is missing).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
 /// <summary>Where access log lines go ("stdout" or a file, appended) and how many may wait to be written.</summary>

@@ -52,7 +52,7 @@ internal static class EffectiveConfig
             b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
         }
         b.AppendLine($"  admin {{ address = {Q(s.Admin.Address.ToString())}{(s.Admin.Token is null ? "" : ", token = \"***\"")} }}");
-        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}, max-header-bytes = {s.Limits.MaxHeaderBytes}, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
+        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}B, max-header-bytes = {s.Limits.MaxHeaderBytes}B, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
         b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
         b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
         b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
@@ -63,7 +63,7 @@ internal static class EffectiveConfig
 
     /// <summary>The limits a listener may set for itself, as HOCON.</summary>
     private static string ListenerLimits(LimitSettings l) => string.Create(CultureInfo.InvariantCulture,
-        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
+        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}B, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
 
     private static object LimitsJson(LimitSettings l) => new
     {

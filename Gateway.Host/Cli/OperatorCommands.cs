@@ -23,9 +23,12 @@ internal static class OperatorCommands
                 routes = settings.Routes.Count,
                 upstreams = settings.Upstreams.Count,
                 deadlineSeconds = settings.Drain.Deadline.TotalSeconds,
+                notes = settings.Notes,
             })
             : $"ok: {settings.Source}: {settings.Listeners.Count} listener(s), {settings.Routes.Count} route(s), " +
               $"{settings.Upstreams.Count} upstream(s), announce {Seconds(settings.Drain.Announce)}, deadline {Seconds(settings.Drain.Deadline)}");
+        if (!json)
+            foreach (var note in settings.Notes) error.WriteLine($"gateway: note: {note}");
         return ExitCodes.Ok;
     }
 
@@ -46,7 +49,7 @@ internal static class OperatorCommands
         catch (GatewayConfigException e)
         {
             if (json)
-                output.WriteLine(JsonSerializer.Serialize(new { ok = false, problems = e.Problems.Select(p => new { file = p.File, key = p.Key, problem = p.Problem }) }));
+                output.WriteLine(JsonSerializer.Serialize(new { ok = false, problems = e.Problems.Select(p => new { file = p.File, line = p.Line, column = p.Column, key = p.Key, problem = p.Problem }) }));
             else
                 foreach (var problem in e.Problems)
                     error.WriteLine($"gateway: configuration error: {problem.Message}");
