@@ -44,7 +44,7 @@ internal sealed class HoconDocuments
     }
 
     private static string Prefixed(string prefix, string? key) =>
-        key is null ? prefix : prefix.Length == 0 ? key : $"{prefix}.{key}";
+        string.IsNullOrEmpty(key) ? prefix : prefix.Length == 0 ? key : $"{prefix}.{key}";
 
     private int Add(string text, string file, string folder, string prefix, List<string> chain)
     {
