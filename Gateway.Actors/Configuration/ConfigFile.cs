@@ -17,7 +17,7 @@ internal static class ConfigFile
     {
         if (Problem(path) is { } problem)
             throw new GatewayConfigException(path, GatewayConfigException.FileKey, $"cannot read the file: {problem}");
-        byte[] bytes;
+        ArraySegment<byte> bytes;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
@@ -27,7 +27,7 @@ internal static class ConfigFile
         {
             throw new GatewayConfigException(path, GatewayConfigException.FileKey, $"cannot read the file: {Reason(e)}", e);
         }
-        if (bytes.Length > MaxBytes)
+        if (bytes.Count > MaxBytes)
             throw new GatewayConfigException(path, GatewayConfigException.FileKey,
                 $"the file is larger than {MaxBytes / 1024 / 1024} MiB: a gateway configuration is a few KiB; is this the right file?");
         return Decode(path, bytes);
@@ -49,33 +49,37 @@ internal static class ConfigFile
         _ => e.Message,
     };
 
-    private static byte[] ReadAtMost(Stream stream, int limit)
+    /// <summary>Up to <paramref name="limit"/> bytes, in one buffer sized by the file (a device or pipe reports no size).</summary>
+    private static ArraySegment<byte> ReadAtMost(FileStream stream, int limit)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
+        var buffer = new byte[(int)Math.Clamp((stream.CanSeek ? stream.Length : 0) + 1, 4096, limit)];
+        var length = 0;
+        int read;
+        while ((read = stream.Read(buffer, length, buffer.Length - length)) > 0)
         {
-            using var content = new MemoryStream();
-            int read;
-            while (content.Length < limit && (read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - content.Length))) > 0)
-                content.Write(buffer, 0, read);
-            return content.ToArray();
+            length += read;
+            if (length == limit) break;
+            if (length == buffer.Length) Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit));
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return new ArraySegment<byte>(buffer, 0, length);
     }
 
-    private static string Decode(string path, byte[] bytes)
+    private static string Decode(string path, ArraySegment<byte> bytes)
     {
-        var chars = new char[bytes.Length];
-        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out var written, replaceInvalidSequences: false);
-        if (status != System.Buffers.OperationStatus.Done)
+        try
         {
+            return Strict.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            var chars = ArrayPool<char>.Shared.Rent(bytes.Count);
+            System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out _, replaceInvalidSequences: false);
+            ArrayPool<char>.Shared.Return(chars);
             var line = 1 + bytes.AsSpan(0, read).Count((byte)'\n');
             throw new GatewayConfigException(path, GatewayConfigException.SyntaxKey,
                 $"byte 0x{bytes[read]:X2} is not UTF-8 text: save the file as UTF-8", line);
         }
-        return new string(chars, 0, written);
     }
+
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }
