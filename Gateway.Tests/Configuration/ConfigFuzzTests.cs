@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using Gateway.Host.Cli;
+using Gateway.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Gateway.Tests.Configuration;
+
+/// <summary>
+/// Thousands of seeded mutations of the shipped configuration files (the embedded default, the reference, the README's
+/// and the Kubernetes example, and one with includes, substitutions and akka keys) through <c>check</c>, in process:
+/// each ends with exit 0 or 2 in under a second, with no exception's text, and never hangs or takes the process down.
+/// </summary>
+[Collection(RunsAlone.Name)]
+public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Cases = 5_000;
+    private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(1);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("gateway-config-fuzz-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static string Repo([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
+    /// <summary>A file of our own that uses what the shipped ones do not: an include, substitutions, akka keys, concatenation.</summary>
+    private const string Everything = """
+        gateway {
+          include "fuzz-routes.conf"
+          listeners.public { address = "127.0.0.1:0", limits { max-body-bytes = 1MiB } }
+          admin { address = "127.0.0.1:0", token = ${?GATEWAY_FUZZ_TOKEN} }
+          upstreams.api { endpoints = ["127.0.0.1:9001", "http://127.0.0.1:9002"], response-timeout = 5s }
+          drain { announce = 0s, deadline = ${gateway.upstreams.api.response-timeout} }
+          log.format = "te"xt
+        }
+        akka { loglevel = INFO, actor.debug.receive = off }
+        """;
+
+    private const string IncludedRoutes = """"
+        routes.api { listener = public, path-prefix = "/api", upstream = api }
+        routes.home { listener = public, direct-response { status = 200, body = """hi""" } }
+        """";
+
+    private static List<(string Name, byte[] Bytes)> Seeds()
+    {
+        var repo = Repo();
+        var readme = File.ReadAllText(Path.Combine(repo, "README.md"));
+        var manifest = File.ReadAllLines(Path.Combine(repo, "deploy", "kubernetes", "gateway.yaml"));
+        var start = Array.FindIndex(manifest, l => l.Contains("gateway.conf: |"));
+        var kubernetes = string.Join('\n', manifest.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.Length == 0));
+        var seeds = new List<(string, string)>
+        {
+            ("hocon/gateway.conf", File.ReadAllText(Path.Combine(repo, "hocon", "gateway.conf"))),
+            ("hocon/reference.conf", File.ReadAllText(Path.Combine(repo, "hocon", "reference.conf"))),
+            ("deploy/kubernetes/gateway.yaml", kubernetes),
+            ("includes and substitutions", Everything),
+        };
+        seeds.AddRange(HoconBlock().Matches(readme).Select((m, i) => ($"README.md hocon block {i + 1}", m.Groups[1].Value)));
+        return seeds.Select(s => (s.Item1, Encoding.UTF8.GetBytes(s.Item2))).ToList();
+    }
+
+    [GeneratedRegex("```hocon\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex HoconBlock();
+
+    [Fact]
+    public void Five_thousand_mutated_files_each_end_in_exit_0_or_2_within_a_second()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_FUZZ_SEED"), out var s) ? s : Environment.TickCount;
+        output.WriteLine($"seed {seed} (GATEWAY_FUZZ_SEED={seed} repeats this run)");
+        Console.Error.WriteLine($"{nameof(ConfigFuzzTests)}: seed {seed}");  // seen even if the process were taken down
+        File.WriteAllText(Path.Combine(_folder, "fuzz-routes.conf"), IncludedRoutes);
+        var path = Path.Combine(_folder, "fuzz.conf");
+        var seeds = Seeds();
+        var mutator = new ConfigMutator(seed);
+        var random = new Random(seed);
+        var exits = new Dictionary<int, int>();
+        var slowest = TimeSpan.Zero;
+        var slowestCase = "";
+
+        // The seeds as they are, first: the first check of a kind loads and compiles code, an actor system's first start
+        // among it, which is no case's own time.
+        foreach (var (name, original) in seeds)
+        {
+            File.WriteAllBytes(path, original);
+            using var said = new StringWriter();
+            output.WriteLine($"{name}: exit {OperatorCommands.Check(path, json: false, said, said)} {said.ToString().Split('\n')[0]}");
+        }
+
+        var clock = Stopwatch.StartNew();
+
+        for (var i = 0; i < Cases; i++)
+        {
+            var (name, original) = seeds[random.Next(seeds.Count)];
+            var (bytes, mutations) = mutator.Next(original);
+            File.WriteAllBytes(path, bytes);
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var took = Stopwatch.StartNew();
+            var code = OperatorCommands.Check(path, json: false, stdout, stderr);
+            took.Stop();
+
+            string Case() => $"seed {seed}, case {i}: {name} with {mutations}exit {code} in {took.Elapsed.TotalMilliseconds:0} ms\n" +
+                $"{stderr}\n--- file ---\n{Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 3000)])}";
+            Assert.True(code is 0 or 2, Case());
+            Assert.True(took.Elapsed < CaseLimit, Case());
+            var said = stdout.ToString() + stderr;
+            Assert.False(said.Contains("Exception", StringComparison.Ordinal) || said.Contains("   at ", StringComparison.Ordinal), Case());
+            if (code == 2) Assert.Contains("gateway: configuration error: ", stderr.ToString());
+            exits[code] = exits.GetValueOrDefault(code) + 1;
+            if (took.Elapsed > slowest) (slowest, slowestCase) = (took.Elapsed, $"case {i}, {name} with {mutations}exit {code}");
+        }
+
+        output.WriteLine($"{Cases} cases in {clock.Elapsed.TotalSeconds:0.0}s from {seeds.Count} seeds; exit 0: {exits.GetValueOrDefault(0)}, " +
+            $"exit 2: {exits.GetValueOrDefault(2)}; slowest {slowest.TotalMilliseconds:0} ms ({slowestCase})");
+        // Both outcomes occur: mutations that leave a valid file pass, the rest are refused.
+        Assert.True(exits.GetValueOrDefault(0) > 0 && exits.GetValueOrDefault(2) > 0);
+    }
+}
