@@ -69,6 +69,29 @@ public sealed class ConfigCheckProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task An_actor_system_that_fails_at_its_start_exits_2_with_the_reason_in_one_line()
+    {
+        // The remoting port of a cluster node is taken: only starting the actor system finds it (it binds).
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var path = Path.Combine(_folder, "node.conf");
+        await File.WriteAllTextAsync(path, $$"""
+            gateway {
+              listeners.public { address = "127.0.0.1:0" }
+              admin.address = "127.0.0.1:0"
+              routes.hello { listener = public, direct-response { status = 200 } }
+              cluster { enabled = on, port = {{port}}, seed-nodes = ["127.0.0.1:{{port}}"] }
+            }
+            """);
+
+        await using var gateway = GatewayProcess.StartWithConfigFile(path);
+
+        Assert.Equal(2, await gateway.WaitForExitAsync(ExitLimit));
+        Assert.StartsWith($"gateway: the gateway did not start: Failed to bind to [127.0.0.1:{port}]", gateway.Output.Last(l => l.StartsWith("gateway: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_folder_given_as_the_config_is_named_a_folder()
     {
         await using var check = GatewayProcess.Start("check", "--config", _folder);
