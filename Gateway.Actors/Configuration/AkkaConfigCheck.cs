@@ -22,6 +22,9 @@ internal static class AkkaConfigCheck
 
     private static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "ERROR", "OFF"];
 
+    /// <summary>The keys that make an object a dispatcher or mailbox of the user's own, which may stand anywhere.</summary>
+    private static readonly string[] OwnDefinition = ["type", "executor", "mailbox-type"];
+
     /// <summary>The assemblies whose reference configurations make up what Akka knows (those the gateway loads).</summary>
     private static readonly Assembly[] AkkaAssemblies =
     [
@@ -66,8 +69,8 @@ internal static class AkkaConfigCheck
             var known = Known.Value.GetValue(key);
             if (known is null)
             {
-                // A dispatcher or mailbox of the user's own is an object with a `type` or an `executor`.
-                if (value.GetObject() is { } own && (own.Items.ContainsKey("type") || own.Items.ContainsKey("executor"))) continue;
+                // A dispatcher or mailbox of the user's own is an object with a `type`, an `executor` or a `mailbox-type`.
+                if (value.GetObject() is { } own && OwnDefinition.Any(own.Items.ContainsKey)) continue;
                 var siblings = Known.Value.GetValue(path)?.GetObject()?.Items.Keys ?? Enumerable.Empty<string>();
                 problems.Add((key, ConfigSchema.Nearest(name, siblings) is { } nearest
                     ? $"unknown Akka key; did you mean `{Hocon.KeyPath.Join(path, nearest)}`?"

@@ -52,7 +52,7 @@ public static class GatewayConfigLoader
         }
         catch (ArgumentException)
         {
-            throw new GatewayConfigException(path, GatewayConfigException.FileKey, "is not a file name");
+            throw new GatewayConfigException(path.Length == 0 ? "--config \"\"" : path, GatewayConfigException.FileKey, "is not a file name: name the configuration file");
         }
         return ParseNow(ConfigFile.Read(full), full, readCertificates);
     }
