@@ -79,6 +79,8 @@ internal static class AkkaConfigCheck
             }
             var knownObject = known.GetObject();
             var writtenObject = value.GetObject();
+            if (writtenObject is null && ThreadCountProblem(name, value) is { } threads)
+                problems.Add((key, threads));
             if (knownObject is not null && writtenObject is null && !known.IsEmpty)
                 problems.Add((key, "must be an object `{ … }`"));
             else if (knownObject is null && writtenObject is not null)
@@ -128,6 +130,22 @@ internal static class AkkaConfigCheck
                         problems.Add(("akka.cluster.seed-nodes", $"\"{text}\" names the actor system {address.System}: the gateway's is gateway (akka.tcp://gateway@{address.Host}:{address.Port})"));
                 }
         }
+    }
+
+    /// <summary>
+    /// A dispatcher's threads are made when it is, and an actor system is tried on every check and reload: a count no
+    /// gateway needs would make thousands of threads in the running process.
+    /// </summary>
+    private static string? ThreadCountProblem(string name, HoconValue value)
+    {
+        const int most = 1024;
+        var text = value.IsString() ? value.GetString() : null;
+        if (name is "parallelism-min" or "parallelism-max" or "thread-count")
+            return int.TryParse(text, out var count) && count is >= 1 and <= most ? null : $"\"{text}\" is not a number of threads from 1 to {most}";
+        if (name == "parallelism-factor")
+            return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var factor)
+                   && factor is > 0 and <= 64 ? null : $"\"{text}\" is not a factor of threads per core from 0 to 64";
+        return null;
     }
 
     /// <summary>local, remote or cluster, for a provider written as an alias or a type name.</summary>

@@ -21,13 +21,14 @@ internal static class ConfigFile
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
-            bytes = ReadAtMost(stream, MaxBytes + 1);
+            // A file that says it is too large is refused unread; one that does not say (a device, a pipe) is read up to the limit.
+            bytes = stream.CanSeek && stream.Length > MaxBytes ? default : ReadAtMost(stream, MaxBytes + 1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new GatewayConfigException(path, GatewayConfigException.FileKey, $"cannot read the file: {Reason(e)}", e);
         }
-        if (bytes.Count > MaxBytes)
+        if (bytes.Array is null || bytes.Count > MaxBytes)
             throw new GatewayConfigException(path, GatewayConfigException.FileKey,
                 $"the file is larger than {MaxBytes / 1024 / 1024} MiB: a gateway configuration is a few KiB; is this the right file?");
         return Decode(path, bytes);

@@ -11,13 +11,20 @@ namespace Gateway.Tests.Configuration;
 /// <summary>
 /// Thousands of seeded mutations of the shipped configuration files (the embedded default, the reference, the README's
 /// and the Kubernetes example, and one with includes, substitutions and akka keys) through <c>check</c>, in process:
-/// each ends with exit 0 or 2 in under a second, with no exception's text, and never hangs or takes the process down.
+/// each ends with exit 0 or 2 after less than a second of work, with no exception's text, and never hangs or takes the
+/// process down.
 /// </summary>
 [Collection(RunsAlone.Name)]
 public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private const int Cases = 5_000;
+
+    /// <summary>
+    /// The work of one case, as processor time of this process (what a loaded machine cannot stretch): a reader that
+    /// spins would pass it. A case that waits without working is caught by <see cref="WaitLimit"/> on the clock.
+    /// </summary>
     private static readonly TimeSpan CaseLimit = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(5);
 
     private readonly string _folder = Directory.CreateTempSubdirectory("gateway-config-fuzz-").FullName;
 
@@ -66,7 +73,7 @@ public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposa
     private static partial Regex HoconBlock();
 
     [Fact]
-    public void Five_thousand_mutated_files_each_end_in_exit_0_or_2_within_a_second()
+    public void Five_thousand_mutated_files_each_end_in_exit_0_or_2_within_a_second_of_work()
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("GATEWAY_FUZZ_SEED"), out var s) ? s : Environment.TickCount;
         output.WriteLine($"seed {seed} (GATEWAY_FUZZ_SEED={seed} repeats this run)");
@@ -98,23 +105,26 @@ public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposa
             File.WriteAllBytes(path, bytes);
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
+            var processor = Environment.CpuUsage.TotalTime;
             var took = Stopwatch.StartNew();
             var code = OperatorCommands.Check(path, json: false, stdout, stderr);
             took.Stop();
+            var worked = Environment.CpuUsage.TotalTime - processor;
 
-            string Case() => $"seed {seed}, case {i}: {name} with {mutations}exit {code} in {took.Elapsed.TotalMilliseconds:0} ms\n" +
-                $"{stderr}\n--- file ---\n{Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 3000)])}";
+            string Case() => $"seed {seed}, case {i}: {name} with {mutations}exit {code} in {took.Elapsed.TotalMilliseconds:0} ms " +
+                $"({worked.TotalMilliseconds:0} ms of processor time)\n{stderr}\n--- file ---\n{Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 3000)])}";
             Assert.True(code is 0 or 2, Case());
-            Assert.True(took.Elapsed < CaseLimit, Case());
+            Assert.True(worked < CaseLimit && took.Elapsed < WaitLimit, Case());
             var said = stdout.ToString() + stderr;
             Assert.False(said.Contains("Exception", StringComparison.Ordinal) || said.Contains("   at ", StringComparison.Ordinal), Case());
+            Assert.DoesNotContain("did not finish within", said);
             if (code == 2) Assert.Contains("gateway: configuration error: ", stderr.ToString());
             exits[code] = exits.GetValueOrDefault(code) + 1;
-            if (took.Elapsed > slowest) (slowest, slowestCase) = (took.Elapsed, $"case {i}, {name} with {mutations}exit {code}");
+            if (worked > slowest) (slowest, slowestCase) = (worked, $"case {i}, {name} with {mutations}exit {code}");
         }
 
         output.WriteLine($"{Cases} cases in {clock.Elapsed.TotalSeconds:0.0}s from {seeds.Count} seeds; exit 0: {exits.GetValueOrDefault(0)}, " +
-            $"exit 2: {exits.GetValueOrDefault(2)}; slowest {slowest.TotalMilliseconds:0} ms ({slowestCase})");
+            $"exit 2: {exits.GetValueOrDefault(2)}; most processor time for one case {slowest.TotalMilliseconds:0} ms ({slowestCase})");
         // Both outcomes occur: mutations that leave a valid file pass, the rest are refused.
         Assert.True(exits.GetValueOrDefault(0) > 0 && exits.GetValueOrDefault(2) > 0);
     }

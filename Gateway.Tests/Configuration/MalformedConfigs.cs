@@ -114,6 +114,9 @@ public static class MalformedConfigs
         Case("a substitution never closed", "  admin.token = ${GW_TOKEN", 5, null, "substitution is never closed"),
         Case("an empty substitution", "  admin.token = ${}", 5, null, "a substitution needs a name"),
         Case("a $ outside quotes", "  routes.hello.direct-response.body = $5", 5, null, "a `$` outside quotes"),
+        Case("substitutions that double each other", string.Join("\n", Enumerable.Range(1, 14).Select(i =>
+                $"  x{i} = {{ p = ${{gateway.x{i - 1}}}, q = ${{gateway.x{i - 1}}}, r = ${{gateway.x{i - 1}}}, s = ${{gateway.x{i - 1}}} }}").Prepend("  x0 = { a = 1, b = 2 }")),
+            null, null, "come to more than 256 KiB"),
         Case("a substitution as a key", "  ${GW_KEY} = 5s", 5, "gateway", "substitution with no key before it"),
 
         // Includes.
@@ -155,6 +158,8 @@ public static class MalformedConfigs
         Case("Akka's own shutdown hook", "}\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = on\ngateway {", 6, "akka.coordinated-shutdown.run-by-clr-shutdown-hook", "must stay off"),
         Case("a remoting port that is not a number", "}\nakka.remote.dot-netty.tcp.port = abc\ngateway {", 6, "akka.remote.dot-netty.tcp.port", "is not a port"),
         Case("a seed node of another actor system", "}\nakka.cluster.seed-nodes = [\"akka.tcp://other@127.0.0.1:4053\"]\ngateway {", 6, "akka.cluster.seed-nodes", "the gateway's is gateway"),
+        Case("a dispatcher of a hundred thousand threads", "}\nakka.actor.default-dispatcher.fork-join-executor.parallelism-min = 100000\ngateway {", 6,
+            "akka.actor.default-dispatcher.fork-join-executor.parallelism-min", "not a number of threads from 1 to 1024"),
         Case("a dispatcher Akka cannot load", "}\nakka.actor.default-dispatcher.type = NoSuchDispatcher\ngateway {", 6, "akka.actor.default-dispatcher", "the actor system does not start"),
 
         // What only `run` found before: addresses that cannot all be bound, missing folders, unreadable files.

@@ -28,6 +28,12 @@ internal sealed class SubstitutionResolver
     private readonly string _marker = $"\u00ABgateway-{Guid.NewGuid():N}:";
     private Config _config = Config.Empty;
 
+    /// <summary>Characters produced for substitutions so far: objects that hold each other twice over grow exponentially.</summary>
+    private long _produced;
+
+    /// <summary>What substitutions may produce in all: copies of a few objects and lists, many times over.</summary>
+    public const int MaxProduced = 256 * 1024;
+
     public SubstitutionResolver(HoconDocuments documents)
     {
         _documents = documents;
@@ -111,6 +117,16 @@ internal sealed class SubstitutionResolver
         return SoleMarker(text) is { } id ? Resolve(id) : new Text(ReplaceMarkers(text));
     }
 
+    /// <summary>Counts <paramref name="text"/> against the budget of all substitutions' values together.</summary>
+    private string Produced(string text)
+    {
+        _produced += text.Length;
+        if (_produced > MaxProduced)
+            throw new GatewayConfigException(_documents.All[0].File, GatewayConfigException.SyntaxKey,
+                $"the substitutions' values come to more than {MaxProduced / 1024} KiB of text (values that hold each other repeat)");
+        return text;
+    }
+
     /// <summary>A value as HOCON text, with the substitutions inside it resolved; null when it is left out.</summary>
     private string? Render(HoconValue value, int depth)
     {
@@ -122,7 +138,7 @@ internal sealed class SubstitutionResolver
             foreach (var (key, item) in obj.Items)
                 if (Render(item, depth + 1) is { } text)
                     rendered.Append(HoconRewrite.Quote(key)).Append(" = ").Append(text).Append('\n');
-            return rendered.Append('}').ToString();
+            return Produced(rendered.Append('}').ToString());
         }
         if (value.Values.Any(v => v is HoconArray))
         {
@@ -130,7 +146,7 @@ internal sealed class SubstitutionResolver
             foreach (var item in value.GetArray())
                 if (Render(item, depth + 1) is { } text)
                     rendered.Append(text).Append('\n');
-            return rendered.Append(']').ToString();
+            return Produced(rendered.Append(']').ToString());
         }
         var scalar = value.IsString() ? value.GetString() : null;
         if (scalar is null) return "null";
@@ -168,7 +184,7 @@ internal sealed class SubstitutionResolver
             from = close + 1;
             at = text.IndexOf(_marker, from, StringComparison.Ordinal);
         }
-        return replaced.Append(text, from, text.Length - from).ToString();
+        return Produced(replaced.Append(text, from, text.Length - from).ToString());
     }
 
     private string Holder(int id)
