@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Gateway.Host.Cli;
 using Gateway.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -92,8 +91,8 @@ public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposa
         foreach (var (name, original) in seeds)
         {
             File.WriteAllBytes(path, original);
-            using var said = new StringWriter();
-            output.WriteLine($"{name}: exit {OperatorCommands.Check(path, json: false, said, said)} {said.ToString().Split('\n')[0]}");
+            var (code, said, problems) = CheckCommand.Run(path);
+            output.WriteLine($"{name}: exit {code} {(said + problems).Split('\n')[0]}");
         }
 
         var clock = Stopwatch.StartNew();
@@ -103,11 +102,9 @@ public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposa
             var (name, original) = seeds[random.Next(seeds.Count)];
             var (bytes, mutations) = mutator.Next(original);
             File.WriteAllBytes(path, bytes);
-            using var stdout = new StringWriter();
-            using var stderr = new StringWriter();
             var processor = Environment.CpuUsage.TotalTime;
             var took = Stopwatch.StartNew();
-            var code = OperatorCommands.Check(path, json: false, stdout, stderr);
+            var (code, stdout, stderr) = CheckCommand.Run(path);
             took.Stop();
             var worked = Environment.CpuUsage.TotalTime - processor;
 
@@ -115,10 +112,10 @@ public sealed partial class ConfigFuzzTests(ITestOutputHelper output) : IDisposa
                 $"({worked.TotalMilliseconds:0} ms of processor time)\n{stderr}\n--- file ---\n{Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, 3000)])}";
             Assert.True(code is 0 or 2, Case());
             Assert.True(worked < CaseLimit && took.Elapsed < WaitLimit, Case());
-            var said = stdout.ToString() + stderr;
+            var said = stdout + stderr;
             Assert.False(said.Contains("Exception", StringComparison.Ordinal) || said.Contains("   at ", StringComparison.Ordinal), Case());
             Assert.DoesNotContain("did not finish within", said);
-            if (code == 2) Assert.Contains("gateway: configuration error: ", stderr.ToString());
+            if (code == 2) Assert.Contains("gateway: configuration error: ", stderr);
             exits[code] = exits.GetValueOrDefault(code) + 1;
             if (worked > slowest) (slowest, slowestCase) = (worked, $"case {i}, {name} with {mutations}exit {code}");
         }

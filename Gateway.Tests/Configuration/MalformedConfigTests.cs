@@ -1,4 +1,3 @@
-using Gateway.Host.Cli;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -27,14 +26,11 @@ public sealed class MalformedConfigTests(ITestOutputHelper output) : IDisposable
     {
         var bad = MalformedConfigs.Named(name);
         var path = bad.WriteTo(_folder);
-        using var stdout = new StringWriter();
-        using var error = new StringWriter();
+        var (code, stdout, error) = CheckCommand.Run(path);
 
-        var code = OperatorCommands.Check(path, json: false, stdout, error);
-
-        output.WriteLine(error.ToString());
+        output.WriteLine(error);
         Assert.True(code == 2, $"{name}: exit {code}\n{stdout}{error}");
-        var lines = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, l => Assert.StartsWith("gateway: configuration error: ", l));
         MalformedConfigs.AssertNamed(bad, path, lines);
     }

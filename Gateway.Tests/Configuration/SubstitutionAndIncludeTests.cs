@@ -151,9 +151,9 @@ public sealed class SubstitutionAndIncludeTests : IDisposable
         var error = Assert.Throws<GatewayConfigException>(() =>
             GatewayConfigLoader.Load(Write("required.conf", Listener + "include required(\"nowhere.conf\")\n")));
 
-        using var said = new StringWriter();
-        Assert.Equal(0, Gateway.Host.Cli.OperatorCommands.Check(Path.Combine(_folder, "optional.conf"), json: false, said, said));
-        Assert.Contains($"gateway: note: {Path.Combine(_folder, "optional.conf")}:2: include \"nowhere.conf\"", said.ToString());
+        var check = CheckCommand.Run(Path.Combine(_folder, "optional.conf"));
+        Assert.Equal(0, check.Code);
+        Assert.Contains($"gateway: note: {Path.Combine(_folder, "optional.conf")}:2: include \"nowhere.conf\"", check.Error);
         var note = Assert.Single(optional.Notes);
         Assert.StartsWith($"{Path.Combine(_folder, "optional.conf")}:2: include \"nowhere.conf\": {Path.Combine(_folder, "nowhere.conf")} does not exist", note);
         Assert.Equal((Path.Combine(_folder, "required.conf"), 2), (error.File, error.Line));

@@ -92,12 +92,15 @@ public sealed class ConfigCheckProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task A_folder_given_as_the_config_is_named_a_folder()
+    public async Task A_folder_given_as_the_config_is_named_a_folder_not_access_denied()
     {
         await using var check = GatewayProcess.Start("check", "--config", _folder);
 
         Assert.Equal(2, await check.WaitForExitAsync(ExitLimit));
-        Assert.Equal($"gateway: configuration error: {_folder}: cannot read the file: it is a folder: name the file itself", Assert.Single(check.Output, l => l.Length > 0));
+        var line = Assert.Single(check.Output, l => l.Length > 0);
+        Assert.StartsWith($"gateway: configuration error: {_folder}: ", line);
+        Assert.Contains("it is a folder", line);
+        Assert.DoesNotContain("denied", line);
     }
 
     [Fact]
