@@ -19,7 +19,7 @@ public sealed class GatewayRuntime
     internal GatewayRuntime(GatewaySettings settings, ListenerRegistry listeners, IReadOnlyList<UpstreamHandle> upstreams, GatewayState state)
     {
         Metrics = new Telemetry.GatewayMetrics(this);
-        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics));
+        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics, settings.ViaName));
         Listeners = listeners;
         State = state;
     }

@@ -65,21 +65,21 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         var upstream = route.Upstream!;
         var index = upstream.NextEndpointIndex();
         var endpoint = upstream.Endpoint(index);
-        var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
+        // A WebSocket is a stream from its request on; an event stream is recognised by its response (the transform).
+        var stream = IsWebSocket(context) ? connection.OpenStream(route.Settings.Streams) : null;
         upstream.Enter();
         ForwarderError error;
         try
         {
-            if (stream is not null && context.WebSockets.IsWebSocketRequest)
+            if (stream is not null)
             {
-                if (await WebSocketRelay.RunAsync(context, upstream, endpoint, stream) is not { } failure) return;
+                if (await WebSocketRelay.RunAsync(context, upstream, endpoint, stream, route.Transform) is not { } failure) return;
                 await UpstreamFailedAsync(context, route, endpoint, ForwarderError.UpgradeRequestDestination, failure);
                 return;
             }
-            var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
             while (true)
             {
-                error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
+                error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, route.Transform);
                 if (error == ForwarderError.None || !UpstreamRetry.NeverReached(context, error)) break;
                 if (upstream.ConnectFailed(index))
                     Log.EndpointEjected(logger, upstream.Name, endpoint, upstream.Settings.EjectFor.TotalSeconds);
@@ -134,10 +134,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         context.Response.ContentLength = 0;
     }
 
-    /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>
-    private static bool IsStream(HttpRequest request) =>
-        request.Headers.Upgrade.Count > 0
-        || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A WebSocket handshake (HTTP/1.1 upgrade or HTTP/2 extended CONNECT); the cheap test first, as the middleware's.</summary>
+    private static bool IsWebSocket(HttpContext context) =>
+        (context.Request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(context.Request.Method)) && context.WebSockets.IsWebSocketRequest;
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {
