@@ -45,6 +45,11 @@ internal sealed class ForwardingTransform : HttpTransformer
         // With Content-Length and Transfer-Encoding both sent, Kestrel keeps the dropped length in X-Content-Length.
         if (client.TransferEncoding.Count > 0 && client.ContainsKey(KestrelDroppedLength))
             proxyRequest.Headers.Remove(KestrelDroppedLength);
+        // TE is hop-by-hop: on an HTTP/1.1 hop it must be named in Connection too (RFC 9110 §10.1.4). Only an
+        // HTTP/2 client's "TE: trailers" is kept (gRPC needs it), and a cleartext endpoint is spoken to in HTTP/1.1.
+        if (HttpProtocol.IsHttp2(context.Request.Protocol) && destinationPrefix.StartsWith("http:", StringComparison.Ordinal)
+            && proxyRequest.Headers.NonValidated.Contains(HeaderNames.TE))
+            proxyRequest.Headers.Connection.Add(HeaderNames.TE);
         _forwarded.Apply(context, proxyRequest);
         proxyRequest.Headers.Host = _settings.PreserveHost ? context.Request.Host.Value : null;
         proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Via, _via.For(context.Request.Protocol));
