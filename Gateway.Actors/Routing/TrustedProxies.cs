@@ -13,10 +13,14 @@ internal sealed class TrustedProxies
     public TrustedProxies(IEnumerable<string> ranges) =>
         _ranges = ranges.Select(r => TryParseRange(r, out var range) ? range : throw new FormatException($"not an address range: {r}")).ToArray();
 
-    /// <summary>A CIDR range (<c>10.0.0.0/8</c>, <c>fd00::/8</c>) or one address (<c>192.168.1.7</c>).</summary>
+    /// <summary>
+    /// A CIDR range (<c>10.0.0.0/8</c>, <c>fd00::/8</c>) or one address (<c>192.168.1.7</c>); a range with bits set
+    /// beyond its prefix (<c>10.1.2.3/8</c>) is refused, as it may mean the one address.
+    /// </summary>
     public static bool TryParseRange(string text, out IPNetwork range)
     {
-        if (IPNetwork.TryParse(text, out range)) return true;
+        if (IPNetwork.TryParse(text, out range))
+            return IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/')), out var written) && written.Equals(range.BaseAddress);
         if (!IPAddress.TryParse(text, out var address)) return false;
         range = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         return true;
