@@ -121,6 +121,16 @@ public sealed record RouteSettings(
 public sealed record ForwardingSettings(ForwardedHeadersMode ForwardedHeaders, IReadOnlyList<string> TrustedProxies, bool PreserveHost)
 {
     public static readonly ForwardingSettings Default = new(ForwardedHeadersMode.Replace, [], false);
+
+    // By value, list included: a route read again (a reload, the cluster's wire) is the same route.
+    public bool Equals(ForwardingSettings? other) =>
+        other is not null && ForwardedHeaders == other.ForwardedHeaders && PreserveHost == other.PreserveHost
+        && TrustedProxies.SequenceEqual(other.TrustedProxies);
+
+    public override int GetHashCode() => HashCode.Combine(ForwardedHeaders, PreserveHost, TrustedProxies.Count);
+
+    public override string ToString() =>
+        $"ForwardingSettings {{ ForwardedHeaders = {ForwardedHeaders}, TrustedProxies = [{string.Join(", ", TrustedProxies)}], PreserveHost = {PreserveHost} }}";
 }
 
 /// <summary>What happens to <c>X-Forwarded-*</c>, <c>Forwarded</c> and <c>X-Real-IP</c> on the way to the upstream.</summary>

@@ -100,6 +100,7 @@ public sealed class ForwardingHeadersTests(ForwardingHeadersTests.Fixture gatewa
     [InlineData("close\r\nConnection: X-Secret, X-Other")]
     [InlineData("TE, X-Secret, X-Other\r\nTE: trailers")]
     [InlineData("X-Secret, Content-Type, X-Other")]
+    [InlineData("X-Secret, X-Forwarded-For, Via, Host, X-Other")]
     public async Task Every_header_the_Connection_header_names_stays_on_the_first_hop(string connection)
     {
         var (reply, received) = await ExchangeAsync(
@@ -230,6 +231,28 @@ public sealed class ForwardingHeadersTests(ForwardingHeadersTests.Fixture gatewa
              "X-Forwarded-For: 6.6.6.6, 127.0.0.1", "X-Forwarded-Host: evil.test, gateway.test", "X-Forwarded-Port: 443",
              "X-Forwarded-Prefix: /evil", "X-Forwarded-Proto: https, http", "X-Real-IP: 6.6.6.6"],
             received);
+    }
+
+    [Fact]
+    public async Task Append_starts_no_Forwarded_list_the_trusted_peer_did_not_send()
+    {
+        var (_, received) = await ExchangeAsync("GET /append HTTP/1.1\r\nHost: gateway.test\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n");
+
+        AssertHeaders([UpstreamHost, "Via: 1.1 gw-test", "X-Forwarded-For: 10.9.9.9, 127.0.0.1", "X-Forwarded-Host: gateway.test", "X-Forwarded-Proto: http"], received);
+    }
+
+    [Theory]
+    [InlineData("keep-alive", "Connection: keep-alive\r\n", PeerClose.StillOpen)]
+    [InlineData("keep-alive, X-Secret", "Connection: close\r\n", PeerClose.Fin)]
+    public async Task An_HTTP10_client_naming_headers_beside_keep_alive_is_closed_after_its_response(string connection, string answer, PeerClose end)
+    {
+        var (reply, received) = await ExchangeAsync($"GET /plain HTTP/1.0\r\nHost: gateway.test\r\nConnection: {connection}\r\nX-Secret: s\r\n\r\n");
+
+        Assert.Equal(200, reply.Status);
+        Assert.Contains(answer, reply.Text);
+        Assert.Equal(end, reply.End);
+        Assert.Equal(connection.Contains("X-Secret"), !received.Has("X-Secret"));
+        Assert.Equal("1.0 gw-test", received.Header("Via"));
     }
 
     [Fact]

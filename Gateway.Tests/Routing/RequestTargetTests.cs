@@ -57,6 +57,7 @@ public sealed class RequestTargetTests(RequestTargetTests.Fixture gateway, ITest
         { "/api/%2525", "api", "/api/%2525" },
         { "/api/%25FF", "api", "/api/%25FF" },
         { "/api/a;b=1/c", "api", "/api/a;b=1/c" },
+        { "/api/%ZZ", "api", "/api/%ZZ" },                        // not an escape at all: still not re-encoded
         { "/api;v=1/x", "root", "/api;v=1/x" },                   // ;v=1 is part of the segment "api;v=1"
         { "/x/../api/y", "api", "/api/y" },
         { "/x/%2e%2e/api/y", "api", "/api/y" },                   // %2E is a dot, as for Kestrel's routing
