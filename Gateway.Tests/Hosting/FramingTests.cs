@@ -54,15 +54,18 @@ public sealed class FramingTests(FramingTests.Fixture gateway, ITestOutputHelper
         return reply;
     }
 
-    /// <summary>The request is refused and nothing of it reached the upstream — not even a connection.</summary>
-    private async Task AssertRefusedAsync(string request, int status)
+    /// <summary>
+    /// The request is answered with <paramref name="status"/> (null: closed without an answer) and nothing of it
+    /// reached the upstream.
+    /// </summary>
+    private async Task AssertRefusedAsync(string request, int? status)
     {
         var (connections, requests) = (gateway.Upstream.Connections, gateway.Upstream.Requests.Count);
 
         var reply = await SendAsync(request);
 
         Assert.Equal(status, reply.Status);
-        Assert.Equal(PeerClose.Fin, reply.End);
+        Assert.NotEqual(PeerClose.StillOpen, reply.End);
         // A request that passes afterwards proves the upstream would have recorded one.
         Assert.Equal(200, (await SendAsync("GET /after HTTP/1.1\r\nHost: gateway.test\r\n\r\n")).Status);
         Assert.Equal("GET /after HTTP/1.1", (await gateway.Upstream.NextAsync()).RequestLine);
@@ -156,17 +159,8 @@ public sealed class FramingTests(FramingTests.Fixture gateway, ITestOutputHelper
     [Fact]
     public async Task Content_Length_with_Transfer_Encoding_and_an_X_Content_Length_of_the_clients_own_is_not_forwarded()
     {
-        var (connections, requests) = (gateway.Upstream.Connections, gateway.Upstream.Requests.Count);
-
-        var reply = await SendAsync(Post + "X-Content-Length: 9\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
-
         // Kestrel cannot keep the dropped length where it keeps it and gives up on the connection.
-        Assert.Null(reply.Status);
-        Assert.NotEqual(PeerClose.StillOpen, reply.End);
-        Assert.Equal(200, (await SendAsync("GET /after HTTP/1.1\r\nHost: gateway.test\r\n\r\n")).Status);
-        Assert.Equal("GET /after HTTP/1.1", (await gateway.Upstream.NextAsync()).RequestLine);
-        Assert.Equal(requests + 1, gateway.Upstream.Requests.Count);
-        Assert.True(gateway.Upstream.Connections <= connections + 1);
+        await AssertRefusedAsync(Post + "X-Content-Length: 9\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", null);
     }
 
     [Theory]

@@ -54,10 +54,13 @@ public sealed class RecordingUpstream : IAsyncDisposable
     private RecordingUpstream(Func<RecordedRequest, byte[]> answer)
     {
         _answer = answer;
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(64);
-        _loop = Task.Run(AcceptLoopAsync);
+        _listener = LoopbackServer.Listen(64);
+        _loop = LoopbackServer.AcceptLoopAsync(_listener, socket =>
+        {
+            Interlocked.Increment(ref _connections);
+            _open.Add(socket);
+            return ServeAsync(socket);
+        }, _stop.Token);
     }
 
     /// <param name="answer">The response bytes for a request (default <see cref="Ok"/>); a WebSocket upgrade is answered 101 regardless.</param>
@@ -86,25 +89,6 @@ public sealed class RecordingUpstream : IAsyncDisposable
     }
 
     private int _taken;
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            Interlocked.Increment(ref _connections);
-            _open.Add(socket);
-            _ = Task.Run(() => ServeAsync(socket));
-        }
-    }
 
     private async Task ServeAsync(Socket socket)
     {
