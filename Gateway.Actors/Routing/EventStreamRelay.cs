@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Gateway.Connections;
-using Microsoft.AspNetCore.Http;
 using Gateway.Configuration;
+using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Routing;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;

@@ -37,7 +37,8 @@ public sealed class ForwardingHeadersTests(ForwardingHeadersTests.Fixture gatewa
             {
                 "/sse" => "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\nd\r\ndata: first\n\n\r\n0\r\n\r\n"u8.ToArray(),
                 "/hop" => "HTTP/1.1 200 OK\r\nConnection: X-Hop, keep-alive\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nVia: 1.1 origin\r\nX-End: 1\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(),
-                _ => RecordingUpstream.Ok,
+                "/ws-refused" => "HTTP/1.1 403 Forbidden\r\nX-Reason: no\r\nConnection: X-Hop\r\nX-Hop: 1\r\nContent-Length: 6\r\n\r\nrefuse"u8.ToArray(),
+                _ => null,
             });
             ClosedPort = Ports.Closed();
             Gateway = await InProcessGateway.StartAsync($$"""
@@ -156,6 +157,20 @@ public sealed class ForwardingHeadersTests(ForwardingHeadersTests.Fixture gatewa
         AssertHeaders(
             ["Connection: Upgrade", UpstreamHost, "Sec-WebSocket-Protocol: chat, superchat", "Sec-WebSocket-Version: 13", "Upgrade: websocket", "Via: 1.1 gw-test", "X-Kept: 1", .. Replaced],
             received, "Sec-WebSocket-Key");
+    }
+
+    [Fact]
+    public async Task A_WebSocket_the_upstream_turns_down_gets_the_upstreams_answer_through_the_same_transform()
+    {
+        var (reply, _) = await ExchangeAsync(
+            "GET /ws-refused HTTP/1.1\r\nHost: gateway.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + "Sec-WebSocket-Version: 13\r\n\r\n");
+
+        Assert.Equal(403, reply.Status);
+        Assert.Contains("X-Reason: no\r\n", reply.Text);
+        Assert.Contains("Via: 1.1 gw-test\r\n", reply.Text);
+        Assert.DoesNotContain("X-Hop", reply.Text);
+        Assert.EndsWith("\r\n\r\nrefuse", reply.Text);
     }
 
     [Fact]

@@ -45,13 +45,13 @@ public sealed class RecordingUpstream : IAsyncDisposable
     public static readonly byte[] Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
 
     private readonly Socket _listener;
-    private readonly Func<RecordedRequest, byte[]> _answer;
+    private readonly Func<RecordedRequest, byte[]?> _answer;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Socket> _open = [];
     private readonly Task _loop;
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private RecordingUpstream(Func<RecordedRequest, byte[]> answer)
+    private RecordingUpstream(Func<RecordedRequest, byte[]?> answer)
     {
         _answer = answer;
         _listener = LoopbackServer.Listen(64);
@@ -63,8 +63,10 @@ public sealed class RecordingUpstream : IAsyncDisposable
         }, _stop.Token);
     }
 
-    /// <param name="answer">The response bytes for a request (default <see cref="Ok"/>); a WebSocket upgrade is answered 101 regardless.</param>
-    public static RecordingUpstream Start(Func<RecordedRequest, byte[]>? answer = null) => new(answer ?? (_ => Ok));
+    /// <param name="answer">
+    /// The response bytes for a request; null (and by default): <see cref="Ok"/>, or 101 to a WebSocket upgrade.
+    /// </param>
+    public static RecordingUpstream Start(Func<RecordedRequest, byte[]?>? answer = null) => new(answer ?? (_ => null));
 
     /// <summary>A fixed answer for every request.</summary>
     public static RecordingUpstream Answering(string response) => Start(_ => Encoding.Latin1.GetBytes(response));
@@ -99,13 +101,14 @@ public sealed class RecordingUpstream : IAsyncDisposable
             {
                 Requests.Enqueue(request);
                 _arrived.Release();
-                if (request.Header("Upgrade") is { } upgrade && upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase))
+                var answer = _answer(request);
+                if (answer is null && request.Header("Upgrade") is { } upgrade && upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase))
                 {
                     await socket.SendAsync(Switching(request), _stop.Token);
                     await EchoCloseAsync(socket, reader);
                     return;
                 }
-                await socket.SendAsync(_answer(request), _stop.Token);
+                await socket.SendAsync(answer ?? Ok, _stop.Token);
             }
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
