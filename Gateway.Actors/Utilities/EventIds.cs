@@ -8,6 +8,7 @@ internal static class EventIds
     public const int ForwardFailed = 10;
     public const int EndpointEjected = 11;
     public const int Retried = 12;
+    public const int NotRetried = 13;
     public const int ShutdownSignal = 20;
     public const int SecondSignal = 21;
     public const int PhaseStarted = 22;
