@@ -26,6 +26,7 @@ public sealed class UpstreamEndpoint
     private int _errorsInARow;
     private long _checksPassed;
     private long _checksFailed;
+    private long _drainsForced;
 
     internal UpstreamEndpoint(string name, Uri destination, IPEndPoint? pinned, Func<UpstreamEndpoint, HttpMessageInvoker> newPool)
     {
@@ -64,6 +65,9 @@ public sealed class UpstreamEndpoint
     public long ChecksPassed => Interlocked.Read(ref _checksPassed);
     public long ChecksFailed => Interlocked.Read(ref _checksFailed);
     public HealthCheckResult? LastCheck => Volatile.Read(ref _lastCheck);
+
+    /// <summary>Drains of this endpoint that reached their deadline with requests still in flight.</summary>
+    public long DrainsForced => Interlocked.Read(ref _drainsForced);
 
     /// <summary>Failures in a row, of requests and checks together: how bad it is when every endpoint is.</summary>
     internal int FailuresInARow => Volatile.Read(ref _failuresInARow);
@@ -189,6 +193,7 @@ public sealed class UpstreamEndpoint
     /// <summary>Nothing in flight any more (or the deadline passed): its pooled connections are closed.</summary>
     internal void CompleteDrain()
     {
+        if (InFlight > 0) Interlocked.Increment(ref _drainsForced);
         Interlocked.Exchange(ref _service, Drained);
         Invoker.Dispose();
     }
