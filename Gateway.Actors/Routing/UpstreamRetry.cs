@@ -95,11 +95,7 @@ internal sealed class UpstreamRetry
         refused = null;
         if (_context.Response.HasStarted) return null;
         if (reason == RetryReason.ClosedBeforeAnswer && !Idempotent(_context.Request.Method)) return null;
-        if (_retries >= _upstream.Settings.Retries)
-        {
-            refused = $"retries = {_upstream.Settings.Retries} spent";
-            return null;
-        }
+        if (_retries >= _upstream.Settings.Retries) return null;
         if (_body is not null && !_body.Rewind())
         {
             refused = $"{_body.BytesRead} bytes of its body were sent, more than retry-buffer ({_upstream.Settings.RetryBuffer}) keeps";

@@ -12,7 +12,7 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
-/// /hello, /echo (POST), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
+/// /hello, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
 {
@@ -71,7 +71,7 @@ public sealed class UpstreamServer : IAsyncDisposable
         });
         app.MapGet("/hello", () => $"hello from {name}");
         app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
-        app.MapPost("/echo", async (HttpContext ctx) =>
+        app.MapMethods("/echo", ["POST", "PUT"], async (HttpContext ctx) =>
         {
             ctx.Response.ContentType = ctx.Request.ContentType ?? "application/octet-stream";
             await ctx.Request.Body.CopyToAsync(ctx.Response.Body);
