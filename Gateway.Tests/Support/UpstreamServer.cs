@@ -12,7 +12,7 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
-/// /hello, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
+/// /hello, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
 {
@@ -31,6 +31,15 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     /// <summary>Completing this lets /sse send its second event.</summary>
     public TaskCompletionSource SecondEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What /ready answers: 200, or (false) 503 with <c>Connection: close</c>, as a backend about to leave does.</summary>
+    public bool Ready
+    {
+        get => Volatile.Read(ref _ready);
+        set => Volatile.Write(ref _ready, value);
+    }
+
+    private bool _ready = true;
 
     /// <summary>Requests that reached this server.</summary>
     public int Requests => _requests;
@@ -70,6 +79,13 @@ public sealed class UpstreamServer : IAsyncDisposable
             ctx.Abort();
         });
         app.MapGet("/hello", () => $"hello from {name}");
+        app.MapGet("/ready", (HttpContext ctx) =>
+        {
+            if (server.Ready) return "ready";
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.Connection = "close";
+            return "leaving";
+        });
         app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
         app.MapMethods("/echo", ["POST", "PUT"], async (HttpContext ctx) =>
         {
