@@ -41,6 +41,11 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     private bool _ready = true;
 
+    /// <summary>Connections open to this server now.</summary>
+    public int OpenConnections => Volatile.Read(ref _connections);
+
+    private int _connections;
+
     /// <summary>Requests that reached this server.</summary>
     public int Requests => _requests;
 
@@ -55,9 +60,21 @@ public sealed class UpstreamServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        UpstreamServer? server = null;
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, listen => listen.Use(next => async connection =>
+        {
+            Interlocked.Increment(ref server!._connections);
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._connections);
+            }
+        })));
         var app = builder.Build();
-        var server = new UpstreamServer(app, name);
+        server = new UpstreamServer(app, name);
         app.UseWebSockets();
         app.Use(async (ctx, next) =>
         {
