@@ -12,7 +12,7 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
-/// /hello, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
+/// /hello, /host, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
 {
@@ -56,12 +56,13 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     /// <param name="port">0 picks a free port.</param>
     /// <param name="closeEachConnection">Every response carries <c>Connection: close</c>: no connection is ever reused.</param>
-    public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false)
+    /// <param name="address">The loopback address to listen on (default 127.0.0.1).</param>
+    public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false, System.Net.IPAddress? address = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         UpstreamServer? server = null;
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, listen => listen.Use(next => async connection =>
+        builder.WebHost.UseKestrel(k => k.Listen(address ?? System.Net.IPAddress.Loopback, port, listen => listen.Use(next => async connection =>
         {
             Interlocked.Increment(ref server!._connections);
             try
@@ -96,6 +97,7 @@ public sealed class UpstreamServer : IAsyncDisposable
             ctx.Abort();
         });
         app.MapGet("/hello", () => $"hello from {name}");
+        app.MapGet("/host", (HttpContext ctx) => ctx.Request.Host.Value);
         app.MapGet("/ready", (HttpContext ctx) =>
         {
             if (server.Ready) return "ready";
@@ -160,8 +162,8 @@ public sealed class UpstreamServer : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address).Authority;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Endpoint = new Uri(bound).Authority;
         return server;
     }
 
