@@ -14,34 +14,10 @@ namespace Gateway.Tests.Upstreams;
 /// addresses join with a slow start, vanished ones drain. The name used is one /etc/hosts gives a loopback address
 /// (so no lookup leaves the machine); the changing answers are handed to the upstream as its lookups would.
 /// </summary>
-public sealed class DnsEndpointTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DnsEndpointTests(ITestOutputHelper output) : UpstreamTestBase
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-    }
-
-    private async Task<T> Own<T>(Task<T> start) where T : IAsyncDisposable
-    {
-        var started = await start;
-        _disposables.Add(started);
-        return started;
-    }
-
-    private Task<InProcessGateway> GatewayAsync(int port, string refresh) => Own(InProcessGateway.StartAsync($$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = ["{{LoopbackHostNameFactAttribute.Name}}:{{port}}"], dns-refresh = {{refresh}}, slow-start = 2s, response-timeout = 30s }
-          routes.app { listener = public, path-prefix = "/", upstream = app }
-        }
-        """));
+    private Task<InProcessGateway> GatewayAsync(int port, string refresh) =>
+        GatewayAsync($"endpoints = [\"{LoopbackHostNameFactAttribute.Name}:{port}\"], dns-refresh = {refresh}, slow-start = 2s, response-timeout = 30s");
 
     [LoopbackHostNameFact]
     public async Task A_name_is_resolved_to_its_address_which_is_dialled_while_the_request_keeps_the_name()
@@ -51,16 +27,16 @@ public sealed class DnsEndpointTests(ITestOutputHelper output) : IAsyncLifetime
         var gateway = await GatewayAsync(port, "500ms");
         var name = $"{LoopbackHostNameFactAttribute.Name}:{port}";
 
-        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(_client, gateway.Admin)).ContainsKey(backend.Endpoint));
-        var endpoint = (await EndpointView.OfAsync(_client, gateway.Admin))[backend.Endpoint];
+        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(Client, gateway.Admin)).ContainsKey(backend.Endpoint));
+        var endpoint = (await EndpointView.OfAsync(Client, gateway.Admin))[backend.Endpoint];
         Assert.Equal((name, "healthy"), (endpoint.Endpoint, endpoint.State));
-        Assert.Equal(name, await _client.GetStringAsync(new Uri(gateway.Listener(), "/host")));
+        Assert.Equal(name, await Client.GetStringAsync(new Uri(gateway.Listener(), "/host")));
     }
 
     [LoopbackHostNameFact]
     public async Task A_changed_answer_adds_new_addresses_with_a_slow_start_and_drains_the_ones_gone_letting_their_requests_finish()
     {
-        var port = FreePortOn(IPAddress.Parse("127.0.0.2"));
+        var port = FreePort(IPAddress.Parse("127.0.0.2"));
         var second = await Own(UpstreamServer.StartAsync("second", port, address: IPAddress.Parse("127.0.0.2")));
         var third = await Own(UpstreamServer.StartAsync("third", port, address: IPAddress.Parse("127.0.0.3")));
         var gateway = await GatewayAsync(port, "1h");
@@ -71,22 +47,22 @@ public sealed class DnsEndpointTests(ITestOutputHelper output) : IAsyncLifetime
         // The name's answer changes: two addresses now, both new (a slow start each), the old one drained.
         upstream.Owner.Tell(new EndpointProtocol.Resolved(source, [IPAddress.Parse("127.0.0.2"), IPAddress.Parse("127.0.0.3")], null));
         await Wait.UntilAsync(() => upstream.Endpoints.All.Count == 2);
-        var view = await EndpointView.OfAsync(_client, gateway.Admin);
+        var view = await EndpointView.OfAsync(Client, gateway.Admin);
         Assert.Equal(["127.0.0.2:" + port, "127.0.0.3:" + port], view.Keys.Order());
         Assert.All(view.Values, e => Assert.InRange(e.Share, 0.1, 0.99));
         await Wait.UntilAsync(async () =>
         {
-            await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             return second.Requests > 0 && third.Requests > 0;
         });
 
         // One address leaves the answer while a slow request is on it: it finishes, then the address is dropped.
-        var slow = Enumerable.Range(0, 4).Select(_ => _client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=2000"))).ToList();
+        var slow = Enumerable.Range(0, 4).Select(_ => Client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=2000"))).ToList();
         await Wait.UntilAsync(() => upstream.Endpoints.All.First(e => e.Pinned!.Address.Equals(IPAddress.Parse("127.0.0.2"))).InFlight > 0);
         upstream.Owner.Tell(new EndpointProtocol.Resolved(source, [IPAddress.Parse("127.0.0.3")], null));
-        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(_client, gateway.Admin)).GetValueOrDefault("127.0.0.2:" + port)?.State == "draining");
+        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(Client, gateway.Admin)).GetValueOrDefault("127.0.0.2:" + port)?.State == "draining");
         var beforeDrained = second.Completed.Count(c => c.StartsWith("GET /hello", StringComparison.Ordinal));
-        for (var i = 0; i < 10; i++) Assert.Equal("third", (await _client.GetAsync(new Uri(gateway.Listener(), "/hello"))).Headers.GetValues("X-Upstream").Single());
+        for (var i = 0; i < 10; i++) Assert.Equal("third", (await Client.GetAsync(new Uri(gateway.Listener(), "/hello"))).Headers.GetValues("X-Upstream").Single());
         foreach (var response in await Task.WhenAll(slow)) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await Wait.UntilAsync(() => upstream.Endpoints.All.Count == 1);
         Assert.Equal(beforeDrained, second.Completed.Count(c => c.StartsWith("GET /hello", StringComparison.Ordinal)));
@@ -98,12 +74,6 @@ public sealed class DnsEndpointTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("127.0.0.3:" + port, Assert.Single(upstream.Endpoints.All).Address);
     }
 
-    private static int FreePortOn(IPAddress address)
-    {
-        using var probe = new TcpListener(address, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

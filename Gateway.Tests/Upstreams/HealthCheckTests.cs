@@ -10,38 +10,13 @@ namespace Gateway.Tests.Upstreams;
 /// back with a slow start, again and again as it flaps, without a client noticing; when every endpoint fails its
 /// checks the least bad still serves, and when every endpoint is gone the answer is a 502 with the reason.
 /// </summary>
-public sealed class HealthCheckTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class HealthCheckTests(ITestOutputHelper output) : UpstreamTestBase
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-    }
-
-    private async Task<T> Own<T>(Task<T> start) where T : IAsyncDisposable
-    {
-        var started = await start;
-        _disposables.Add(started);
-        return started;
-    }
-
-    private Task<InProcessGateway> GatewayAsync(params UpstreamServer[] endpoints) => Own(InProcessGateway.StartAsync($$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app {
-            endpoints = [{{string.Join(", ", endpoints.Select(e => $"\"{e.Endpoint}\""))}}], connect-timeout = 2s
-            health-check { path = "/ready", interval = 100ms, timeout = 1s, unhealthy-after = 1, healthy-after = 2 }
-            slow-start = 2s
-          }
-          routes.app { listener = public, path-prefix = "/", upstream = app }
-        }
-        """));
+    private Task<InProcessGateway> GatewayAsync(params UpstreamServer[] endpoints) => GatewayAsync($$"""
+        endpoints = [{{string.Join(", ", endpoints.Select(e => $"\"{e.Endpoint}\""))}}], connect-timeout = 2s
+        health-check { path = "/ready", interval = 100ms, timeout = 1s, unhealthy-after = 1, healthy-after = 2 }
+        slow-start = 2s
+        """);
 
     private static int Served(UpstreamServer server) => server.Completed.Count(c => c.StartsWith("GET /hello", StringComparison.Ordinal));
 
@@ -56,9 +31,9 @@ public sealed class HealthCheckTests(ITestOutputHelper output) : IAsyncLifetime
         var load = Task.Run(async () =>
         {
             for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
-                statuses.Add((await _client.GetAsync(new Uri(gateway.Listener(), "/hello"), stop.Token)).StatusCode);
+                statuses.Add((await Client.GetAsync(new Uri(gateway.Listener(), "/hello"), stop.Token)).StatusCode);
         });
-        async Task<EndpointView> ViewAsync() => (await EndpointView.OfAsync(_client, gateway.Admin))[flapping.Endpoint];
+        async Task<EndpointView> ViewAsync() => (await EndpointView.OfAsync(Client, gateway.Admin))[flapping.Endpoint];
 
         for (var flap = 1; flap <= 3; flap++)
         {
@@ -83,7 +58,7 @@ public sealed class HealthCheckTests(ITestOutputHelper output) : IAsyncLifetime
         await load.ContinueWith(_ => { });
         output.WriteLine($"{statuses.Count} requests during 3 flaps: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{(int)g.Key}×{g.Count()}"))}");
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
         Assert.True(Metrics.Sum(metrics, "gateway_upstream_health_checks_total", "result=\"failed\"", $"endpoint=\"{flapping.Endpoint}\"") >= 3);
         Assert.Equal(1, Metrics.Sum(metrics, "gateway_upstream_endpoint_state", $"endpoint=\"{flapping.Endpoint}\"", "state=\"healthy\""));
     }
@@ -95,23 +70,23 @@ public sealed class HealthCheckTests(ITestOutputHelper output) : IAsyncLifetime
         var b = await UpstreamServer.StartAsync("b");
         var gateway = await GatewayAsync(a, b);
         a.Ready = b.Ready = false;
-        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(_client, gateway.Admin)).Values.All(e => e.State == "unhealthy"));
+        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(Client, gateway.Admin)).Values.All(e => e.State == "unhealthy"));
 
         for (var i = 0; i < 20; i++)
-            Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
         Assert.Equal(20, Served(a) + Served(b));
         output.WriteLine($"every endpoint unhealthy: 20 of 20 GETs served by the least bad ({Served(a)} by a, {Served(b)} by b)");
 
         await a.DisposeAsync();
         await b.DisposeAsync();
-        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(_client, gateway.Admin)).Values.All(e => e.LastCheckPassed == false && e.State == "unhealthy"));
+        await Wait.UntilAsync(async () => (await EndpointView.OfAsync(Client, gateway.Admin)).Values.All(e => e.LastCheckPassed == false && e.State == "unhealthy"));
         for (var i = 0; i < 5; i++)
         {
-            var response = await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            var response = await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
             Assert.Contains("upstream app", await response.Content.ReadAsStringAsync());
         }
-        var view = await EndpointView.OfAsync(_client, gateway.Admin);
+        var view = await EndpointView.OfAsync(Client, gateway.Admin);
         Assert.All(view.Values, e => Assert.True(e.Failures > 0));
     }
 }

@@ -12,34 +12,10 @@ namespace Gateway.Tests.Upstreams;
 /// whatever its method, once, and delivered once; one the endpoint dropped before answering is sent again only when
 /// its method is idempotent and its body fits the retry buffer; and retries stay within their budget.
 /// </summary>
-public sealed class SafeRetryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SafeRetryTests(ITestOutputHelper output) : UpstreamTestBase
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-    }
-
-    private async Task<T> Own<T>(Task<T> start) where T : IAsyncDisposable
-    {
-        var started = await start;
-        _disposables.Add(started);
-        return started;
-    }
-
-    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra = "") => Own(InProcessGateway.StartAsync($$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = [{{endpoints}}], connect-timeout = 2s {{upstreamExtra}} }
-          routes.app    { listener = public, path-prefix = "/", upstream = app }
-        }
-        """));
+    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra) =>
+        base.GatewayAsync($"endpoints = [{endpoints}], connect-timeout = 2s {upstreamExtra}");
 
     [Fact]
     public async Task A_post_to_a_refused_endpoint_is_retried_on_another_and_delivered_exactly_once()
@@ -50,14 +26,14 @@ public sealed class SafeRetryTests(ITestOutputHelper output) : IAsyncLifetime
 
         for (var id = 0; id < 20; id++)
         {
-            var response = await _client.PostAsync(new Uri(gateway.Listener(), $"/echo?id={id}"), new StringContent($"payload {id}"));
+            var response = await Client.PostAsync(new Uri(gateway.Listener(), $"/echo?id={id}"), new StringContent($"payload {id}"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal($"payload {id}", await response.Content.ReadAsStringAsync());
         }
         var delivered = live.Completed.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(20, delivered.Count);
         Assert.All(delivered.Values, n => Assert.Equal(1, n));
-        var retried = Metrics.UpstreamErrors(await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics")), "Retried");
+        var retried = Metrics.UpstreamErrors(await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics")), "Retried");
         output.WriteLine($"20 POSTs over [dead, live]: all answered, each delivered once; {retried} retried after a refused connection");
         Assert.InRange(retried, 1, 20);  // at most one retry per request
     }
@@ -76,7 +52,7 @@ public sealed class SafeRetryTests(ITestOutputHelper output) : IAsyncLifetime
             for (var i = 0; i < count; i++)
             {
                 var body = new string((char)('a' + i % 26), size);
-                using var response = await _client.SendAsync(new HttpRequestMessage(method, new Uri(gateway.Listener(), "/echo")) { Content = new StringContent(body) });
+                using var response = await Client.SendAsync(new HttpRequestMessage(method, new Uri(gateway.Listener(), "/echo")) { Content = new StringContent(body) });
                 statuses.Add(response.StatusCode);
                 if (response.StatusCode == HttpStatusCode.OK) Assert.Equal(body, await response.Content.ReadAsStringAsync());
             }
@@ -110,11 +86,11 @@ public sealed class SafeRetryTests(ITestOutputHelper output) : IAsyncLifetime
 
         for (var i = 0; i < 100; i++)
         {
-            var response = await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            var response = await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
             Assert.Contains("upstream app", await response.Content.ReadAsStringAsync());
         }
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
         var retried = Metrics.UpstreamErrors(metrics, "Retried");
         var withheld = Metrics.UpstreamErrors(metrics, "NotRetried");
         output.WriteLine($"100 GETs, every endpoint refusing: {retried} retried, {withheld} not retried (budget spent)");
@@ -123,12 +99,6 @@ public sealed class SafeRetryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(100, retried + withheld);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>An HTTP/1.1 endpoint that reads each request whole (head and Content-Length body) and closes without answering.</summary>
     private sealed class DroppingEndpoint : IAsyncDisposable

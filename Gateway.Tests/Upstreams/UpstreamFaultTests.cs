@@ -11,34 +11,10 @@ namespace Gateway.Tests.Upstreams;
 /// rotation (its requests retried elsewhere, see SafeRetryTests), a reset midway aborts the client's response
 /// instead of ending it as if complete, an upstream that closes every connection fails nothing.
 /// </summary>
-public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class UpstreamFaultTests(ITestOutputHelper output) : UpstreamTestBase
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-    }
-
-    private async Task<T> Own<T>(Task<T> start) where T : IAsyncDisposable
-    {
-        var started = await start;
-        _disposables.Add(started);
-        return started;
-    }
-
-    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra = "") => Own(InProcessGateway.StartAsync($$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = [{{endpoints}}], connect-timeout = 2s {{upstreamExtra}} }
-          routes.app    { listener = public, path-prefix = "/", upstream = app }
-        }
-        """));
+    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra = "") =>
+        base.GatewayAsync($"endpoints = [{endpoints}], connect-timeout = 2s {upstreamExtra}");
 
     [Fact]
     public async Task A_dead_endpoint_costs_no_get_leaves_the_rotation_and_returns_once_it_lives_again()
@@ -49,10 +25,10 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
 
         for (var i = 0; i < 100; i++)
         {
-            var response = await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            var response = await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
         var retried = Metrics.UpstreamErrors(metrics, "Retried");
         output.WriteLine($"100 GETs over [dead, live]: all 200; retried {retried} time(s) while the dead endpoint was out of rotation for 1s");
         Assert.InRange(retried, 1, 10); // once per ejection period, not once per request
@@ -61,7 +37,7 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         var revived = await Own(UpstreamServer.StartAsync("revived", deadPort));
         await Wait.UntilAsync(async () =>
         {
-            await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             return revived.Requests > 0;
         }, new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
     }
@@ -74,15 +50,15 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         var upstream = await Own(UpstreamServer.StartAsync());
         var gateway = await GatewayAsync($"\"{upstream.Endpoint}\"");
 
-        using var response = await _client.GetAsync(new Uri(gateway.Listener(), $"/reset-midway?chunked={chunked}"), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Client.GetAsync(new Uri(gateway.Listener(), $"/reset-midway?chunked={chunked}"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Not a short body that looks complete: reading to the end fails.
         await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
 
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
         Assert.True(Metrics.UpstreamErrors(metrics, "ResponseBodyDestination") >= 1, "the upstream's reset is counted");
         // The gateway goes on serving.
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
     }
 
     [Fact]
@@ -98,10 +74,4 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(600, loops.Succeeded);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
