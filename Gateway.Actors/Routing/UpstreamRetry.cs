@@ -66,7 +66,7 @@ internal sealed class UpstreamRetry
                 case HttpProtocolException { ErrorCode: RefusedStream }:
                     return RetryReason.NeverReached;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
-                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }:
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
                     return error == ForwarderError.Request ? RetryReason.ClosedBeforeAnswer : null;
             }
         }
