@@ -21,7 +21,14 @@ public sealed class EndpointTableBrowserTests(BrowserFixture browser) : Upstream
         var driver = browser.Driver;
         driver.Navigate().GoToUrl(new Uri(gateway.Admin, "/").ToString());
         var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(15)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        // The table is drawn anew every second: an element found a moment ago may be gone.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(NoSuchElementException));
         string State(UpstreamServer server) => driver.FindElement(By.CssSelector($"#upstreams tr[data-endpoint='{server.Endpoint}'] td.state")).Text;
+        void Click(UpstreamServer server) => wait.Until(d =>
+        {
+            d.FindElement(By.CssSelector($"#upstreams tr[data-endpoint='{server.Endpoint}'] button")).Click();
+            return true;
+        });
         wait.Until(_ => State(a) == "healthy" && State(b) == "healthy");
 
         b.Ready = false;  // the table follows the health checks
@@ -29,10 +36,10 @@ public sealed class EndpointTableBrowserTests(BrowserFixture browser) : Upstream
         b.Ready = true;
         wait.Until(_ => State(b) == "healthy");
 
-        driver.FindElement(By.CssSelector($"#upstreams tr[data-endpoint='{a.Endpoint}'] button")).Click();
+        Click(a);
         wait.Until(_ => State(a) == "drained");
         Assert.Equal("drained", (await EndpointView.OfAsync(Client, gateway.Admin))[a.Endpoint].State);
-        driver.FindElement(By.CssSelector($"#upstreams tr[data-endpoint='{a.Endpoint}'] button")).Click();
+        Click(a);
         wait.Until(_ => State(a) == "healthy");
         Assert.Equal("healthy", (await EndpointView.OfAsync(Client, gateway.Admin))[a.Endpoint].State);
     }
