@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Gateway.Tests.Cli;
 
-/// <summary><c>status</c>: the requests each listener answered and their rate; <c>--watch</c> redrawn in place.</summary>
+/// <summary><c>status</c>: the requests each listener answered and their rate; <c>--watch</c> redrawn in place until Ctrl+C.</summary>
 public sealed partial class StatusCommandTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private UpstreamServer _upstream = null!;
@@ -72,6 +72,13 @@ public sealed partial class StatusCommandTests(ITestOutputHelper output) : IAsyn
         Assert.Single(screen.Split('\n'), l => l.StartsWith("listener ", StringComparison.Ordinal));
         Assert.Single(screen.Split('\n'), l => l.Contains("generation 1"));
         Assert.NotEqual(firstClock, Clock().Match(screen).Value);
+
+        // It runs until interrupted.
+        Assert.Null(await terminal.EndedAsync());
+        await terminal.SendKeysAsync("C-c");
+        string? ended = null;
+        await Wait.UntilAsync(async () => (ended = await terminal.EndedAsync()) is not null, limit: TimeSpan.FromSeconds(10));
+        Assert.Equal("signal 2", ended);
     }
 
     [GeneratedRegex(@"(?m)^public\s+127\.0\.0\.1:\d+\s+yes\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)\s+([\d.]+|-)\s*$")]

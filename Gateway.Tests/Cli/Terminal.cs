@@ -16,8 +16,20 @@ internal sealed class Terminal : IAsyncDisposable
     public static async Task<Terminal> StartAsync(string command)
     {
         var terminal = new Terminal();
-        await Tmux("new-session", "-d", "-s", terminal._session, "-x", "160", "-y", "20", command);
+        // The pane stays when its command ends, so that what it drew and how it ended can still be read.
+        await Tmux("new-session", "-d", "-s", terminal._session, "-x", "160", "-y", "20", command, ";",
+            "set-option", "-t", terminal._session, "remain-on-exit", "on");
         return terminal;
+    }
+
+    /// <summary>Types <paramref name="keys"/> (tmux key names, e.g. <c>C-c</c>).</summary>
+    public Task SendKeysAsync(string keys) => Tmux("send-keys", "-t", _session, keys);
+
+    /// <summary>Null while the command runs; then how it ended: "exit N" or "signal N".</summary>
+    public async Task<string?> EndedAsync()
+    {
+        var pane = (await Tmux("list-panes", "-t", _session, "-F", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}")).Trim().Split('|');
+        return pane[0] != "1" ? null : pane[2].Length > 0 ? $"signal {pane[2]}" : $"exit {pane[1]}";
     }
 
     /// <summary>What the terminal shows now.</summary>

@@ -68,19 +68,11 @@ public sealed partial class ContainerRecipeTests
         Assert.Contains($"{Path.GetFileName(configPath)}: |", manifest);
 
         // Ports and the probes' token are the ConfigMap config's.
-        var settings = KubernetesConfig(manifest);
+        var settings = DeployFilesTests.KubernetesConfig(manifest);
         Assert.Contains($"{{ name: http, containerPort: {settings.Listeners.Single().Address.Port} }}", manifest);
         Assert.Contains($"{{ name: admin, containerPort: {settings.Admin.Address.Port} }}", manifest);
         Assert.Equal(2, Regex.Matches(manifest, Regex.Escape($"value: \"Bearer {settings.Admin.Token}\"")).Count);
         Assert.DoesNotContain("emptyDir: {}   # replace", manifest);
-    }
-
-    internal static GatewaySettings KubernetesConfig(string manifest)
-    {
-        var lines = manifest.Split('\n');
-        var start = Array.FindIndex(lines, l => l.Contains("gateway.conf: |"));
-        var body = lines.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.Length == 0);
-        return GatewayConfigLoader.Parse(string.Join('\n', body), "gateway.yaml");
     }
 
     private static string Match(Regex pattern, string text) => pattern.Match(text) is { Success: true } m

@@ -60,12 +60,18 @@ public sealed partial class DeployFilesTests
     [Fact]
     public void The_Kubernetes_gateway_conf_is_a_valid_configuration()
     {
-        var manifest = File.ReadAllLines(Path.Combine(Repo(), "deploy", "kubernetes", "gateway.yaml"));
-        var start = Array.FindIndex(manifest, l => l.Contains("gateway.conf: |"));
-        var body = manifest.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.Length == 0);
-        var settings = Gateway.Configuration.GatewayConfigLoader.Parse(string.Join('\n', body), "gateway.yaml");
+        var settings = KubernetesConfig(File.ReadAllText(Path.Combine(Repo(), "deploy", "kubernetes", "gateway.yaml")));
         Assert.Equal("public", settings.Listeners.Single().Name);
         Assert.NotNull(settings.Admin.Token);
+    }
+
+    /// <summary>The gateway.conf of the manifest's ConfigMap, parsed and validated.</summary>
+    internal static Gateway.Configuration.GatewaySettings KubernetesConfig(string manifest)
+    {
+        var lines = manifest.Split('\n');
+        var start = Array.FindIndex(lines, l => l.Contains("gateway.conf: |"));
+        var body = lines.Skip(start + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal) || l.Length == 0);
+        return Gateway.Configuration.GatewayConfigLoader.Parse(string.Join('\n', body), "gateway.yaml");
     }
 
     private static int Seconds(Regex pattern, string text) => int.Parse(pattern.Match(text) is { Success: true } m
