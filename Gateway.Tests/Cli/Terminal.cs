@@ -25,7 +25,7 @@ internal sealed class Terminal : IAsyncDisposable
     /// <summary>Types <paramref name="keys"/> (tmux key names, e.g. <c>C-c</c>).</summary>
     public Task SendKeysAsync(string keys) => Tmux("send-keys", "-t", _session, keys);
 
-    /// <summary>Null while the command runs; then how it ended: "exit N" or "signal N".</summary>
+    /// <summary>Null while the command runs; then how it ended: "exit N" or "signal N" (as far as tmux knows).</summary>
     public async Task<string?> EndedAsync()
     {
         var pane = (await Tmux("list-panes", "-t", _session, "-F", "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}")).Trim().Split('|');
