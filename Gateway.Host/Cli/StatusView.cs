@@ -25,8 +25,7 @@ internal sealed class StatusView
     public static async Task<StatusView> ReadAsync(AdminApi admin, CancellationToken cancellationToken)
     {
         var report = await admin.GetAsync("/drain", cancellationToken);
-        var history = await admin.GetAsync($"/history?last={RateSeconds + 1}", cancellationToken);
-        var samples = history.GetProperty("samples").EnumerateArray().ToList();
+        var samples = await SamplesAsync(admin, cancellationToken);
         var rates = new Dictionary<string, double>();
         if (samples.Count >= 2)
         {
@@ -41,6 +40,19 @@ internal sealed class StatusView
             }
         }
         return new StatusView(report, rates);
+    }
+
+    /// <summary>The newest samples; none from a gateway that keeps no history (a generation older than GET /history).</summary>
+    private static async Task<List<JsonElement>> SamplesAsync(AdminApi admin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await admin.GetAsync($"/history?last={RateSeconds + 1}", cancellationToken)).GetProperty("samples").EnumerateArray().ToList();
+        }
+        catch (AdminApiException)
+        {
+            return [];
+        }
     }
 
     /// <summary>GET /drain as it came, each listener with its <c>requestsPerSecond</c> (null until two samples exist).</summary>
@@ -69,7 +81,7 @@ internal sealed class StatusView
             lines.Add($"{name,-12} {l.GetProperty("address").GetString(),-22} " +
                 $"{(l.GetProperty("accepting").GetBoolean() ? "yes" : "no"),-9} {l.GetProperty("open").GetInt64(),5} {l.GetProperty("active").GetInt64(),6} " +
                 $"{l.GetProperty("inFlight").GetInt64(),9} {l.GetProperty("streams").GetInt64(),7} {l.GetProperty("forced").GetInt64(),6} " +
-                $"{l.GetProperty("requests").GetInt64(),10} {rate,8}");
+                $"{(l.TryGetProperty("requests", out var requests) ? requests.GetInt64().ToString(CultureInfo.InvariantCulture) : "-"),10} {rate,8}");
         }
         return lines;
     }
