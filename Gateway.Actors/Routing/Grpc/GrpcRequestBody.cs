@@ -1,0 +1,93 @@
+namespace Gateway.Routing.Grpc;
+
+/// <summary>
+/// The client's request body as the forwarder reads it for a gRPC call: it counts the messages (a second one makes
+/// the call a stream), ends when the gateway ends the call, and keeps the first <see cref="ReplayLimit"/> bytes so
+/// that a call an upstream provably did not process (refused stream, above a GOAWAY's last stream id) can be sent
+/// again elsewhere.
+/// </summary>
+internal sealed class GrpcRequestBody(Stream inner, GrpcCall call) : Stream
+{
+    /// <summary>How much of a request body is kept for a retry: a unary call's message usually fits.</summary>
+    public const int ReplayLimit = 64 * 1024;
+
+    private readonly GrpcFraming _framing = new();
+    private byte[]? _replay = new byte[4096];
+    private int _replayed = -1; // ≥ 0 while a retry re-reads the kept bytes
+    private int _messages;
+
+    /// <summary>Bytes of the body handed to the forwarder so far (the first attempt's reads).</summary>
+    public long BytesRead => _framing.Bytes;
+
+    /// <summary>
+    /// Makes the next attempt read the body from its start; false when more was read than was kept (the call cannot be
+    /// replayed).
+    /// </summary>
+    public bool Rewind()
+    {
+        if (_replay is null) return false;
+        _replayed = 0;
+        return true;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (call.Ended is not null) return 0;
+        if (_replayed >= 0 && _replay is not null && _replayed < _framing.Bytes)
+        {
+            var count = (int)Math.Min(buffer.Length, _framing.Bytes - _replayed);
+            _replay.AsMemory(_replayed, count).CopyTo(buffer);
+            _replayed += count;
+            return count;
+        }
+
+        int read;
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.Ends))
+        {
+            try
+            {
+                read = await inner.ReadAsync(buffer, linked.Token);
+            }
+            catch (OperationCanceledException) when (call.Ended is not null && !cancellationToken.IsCancellationRequested)
+            {
+                return 0;
+            }
+        }
+        Keep(buffer.Span[..read]);
+        _framing.Advance(buffer.Span[..read]);
+        if (_framing.Messages != _messages)
+        {
+            _messages = _framing.Messages;
+            call.MessageBegan(_messages);
+        }
+        return read;
+    }
+
+    private void Keep(ReadOnlySpan<byte> bytes)
+    {
+        if (_replay is null || bytes.IsEmpty) return;
+        var total = _framing.Bytes + bytes.Length;
+        if (total > ReplayLimit)
+        {
+            _replay = null;
+            return;
+        }
+        if (total > _replay.Length) Array.Resize(ref _replay, (int)Math.Min(ReplayLimit, Math.Max(total, _replay.Length * 2L)));
+        bytes.CopyTo(_replay.AsSpan((int)_framing.Bytes));
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,105 @@
+using System.Net;
+
+namespace Gateway.Routing.Grpc;
+
+/// <summary>
+/// The upstream's response body of a gRPC call, as the forwarder copies it to the client: streamed as it comes,
+/// message boundaries followed so that when the gateway ends the call (a drain's goodbye, the deadline, the upstream
+/// failing between two messages) the body ends after a whole message and the call's trailers say why.
+/// </summary>
+internal sealed class GrpcResponseContent : HttpContent
+{
+    private readonly HttpContent _inner;
+    private readonly GrpcCall _call;
+
+    public GrpcResponseContent(HttpContent inner, GrpcCall call)
+    {
+        _inner = inner;
+        _call = call;
+        foreach (var header in inner.Headers) Headers.TryAddWithoutValidation(header.Key, header.Value);
+    }
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
+        new Body(await _inner.ReadAsStreamAsync(cancellationToken), _call);
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+    {
+        await using var body = await CreateContentReadStreamAsync();
+        await body.CopyToAsync(stream);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private sealed class Body(Stream inner, GrpcCall call) : Stream
+    {
+        private readonly GrpcFraming _framing = new();
+        private int _messages;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_framing.AtBoundary && call.Ended is not null) return 0;
+            int read;
+            try
+            {
+                if (!_framing.AtBoundary)
+                    read = await inner.ReadAsync(buffer, cancellationToken); // inside a message: its end is awaited
+                else
+                {
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.Ends);
+                    read = await inner.ReadAsync(buffer, linked.Token);
+                }
+            }
+            catch (OperationCanceledException) when (call.Ended is not null && !cancellationToken.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && _framing.AtBoundary && !cancellationToken.IsCancellationRequested)
+            {
+                // Between two messages an upstream that fails ends the call with a status the client can act on.
+                call.End(GrpcStatusCode.Unavailable, $"the upstream failed during the call: {e.GetBaseException().Message}");
+                return 0;
+            }
+            if (read == 0) return 0;
+            var count = call.Ended is not null ? _framing.Advance(buffer.Span[..read], stopAtBoundary: true) : _framing.Advance(buffer.Span[..read]);
+            if (_framing.Messages != _messages)
+            {
+                _messages = _framing.Messages;
+                call.MessageBegan(_messages);
+            }
+            return count;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
