@@ -45,7 +45,7 @@ internal sealed class GrpcCall : IDisposable
         _upstream = upstream.Name;
         _deadline = GrpcTimeout.Parse(context.Request.Headers[GrpcProtocol.Timeout]);
         _headersWithin = _deadline ?? upstream.Settings.ResponseTimeout;
-        RequestBody = new GrpcRequestBody(context.Request.Body, this);
+        RequestBody = new GrpcRequestBody(context.Request.Body, this, connection.Listener.Limits.MaxBodyBytes);
         context.Request.Body = RequestBody;
         context.Items[ItemsKey] = this;
     }
@@ -58,6 +58,9 @@ internal sealed class GrpcCall : IDisposable
 
     /// <summary>Set when the gateway ended the call; the response then ends at a message boundary with this status.</summary>
     public Ending? Ended => Volatile.Read(ref _ending);
+
+    /// <summary>The upstream's response headers came (the call can no longer be answered with a trailers-only status).</summary>
+    public bool ResponseStarted { get; private set; }
 
     /// <summary>Fires when the gateway ends the call.</summary>
     public CancellationToken Ends => _end.Token;
@@ -87,6 +90,7 @@ internal sealed class GrpcCall : IDisposable
     public void HeadersArrived()
     {
         _waitingForHeaders.CancelAfter(Timeout.InfiniteTimeSpan);
+        ResponseStarted = true;
         if (_deadline is not { } deadline) return;
         var left = deadline - System.Diagnostics.Stopwatch.GetElapsedTime(_started);
         lock (_gate)

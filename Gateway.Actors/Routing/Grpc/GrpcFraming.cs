@@ -13,6 +13,9 @@ internal sealed class GrpcFraming
     /// <summary>Messages whose first byte has been seen.</summary>
     public int Messages { get; private set; }
 
+    /// <summary>The length of the largest message whose prefix has been seen.</summary>
+    public long LargestMessage { get; private set; }
+
     /// <summary>Bytes seen so far.</summary>
     public long Bytes { get; private set; }
 
@@ -39,6 +42,7 @@ internal sealed class GrpcFraming
                 {
                     _bodyLeft = (uint)(_prefix[1] << 24 | _prefix[2] << 16 | _prefix[3] << 8 | _prefix[4]);
                     _prefixRead = 0;
+                    LargestMessage = Math.Max(LargestMessage, _bodyLeft);
                 }
             }
             if (stopAtBoundary && AtBoundary) break;

@@ -4,9 +4,10 @@ namespace Gateway.Routing.Grpc;
 /// The client's request body as the forwarder reads it for a gRPC call: it counts the messages (a second one makes
 /// the call a stream), ends when the gateway ends the call, and keeps the first <see cref="ReplayLimit"/> bytes so
 /// that a call an upstream provably did not process (refused stream, above a GOAWAY's last stream id) can be sent
-/// again elsewhere.
+/// again elsewhere. The listener's <c>max-body-bytes</c> bounds each message (a stream may carry any number of them):
+/// a larger one is refused with RESOURCE_EXHAUSTED before a byte of it is forwarded.
 /// </summary>
-internal sealed class GrpcRequestBody(Stream inner, GrpcCall call) : Stream
+internal sealed class GrpcRequestBody(Stream inner, GrpcCall call, long maxMessageBytes) : Stream
 {
     /// <summary>How much of a request body is kept for a retry: a unary call's message usually fits.</summary>
     public const int ReplayLimit = 64 * 1024;
@@ -38,6 +39,7 @@ internal sealed class GrpcRequestBody(Stream inner, GrpcCall call) : Stream
             var count = (int)Math.Min(buffer.Length, _framing.Bytes - _replayed);
             _replay.AsMemory(_replayed, count).CopyTo(buffer);
             _replayed += count;
+            if (_replayed == _framing.Bytes) _replayed = -1; // replayed: the client's body goes on from here
             return count;
         }
 
@@ -53,8 +55,9 @@ internal sealed class GrpcRequestBody(Stream inner, GrpcCall call) : Stream
                 return 0;
             }
         }
-        Keep(buffer.Span[..read]);
         _framing.Advance(buffer.Span[..read]);
+        if (_framing.LargestMessage > maxMessageBytes) return TooLarge();
+        Keep(buffer.Span[..read]);
         if (_framing.Messages != _messages)
         {
             _messages = _framing.Messages;
@@ -63,17 +66,27 @@ internal sealed class GrpcRequestBody(Stream inner, GrpcCall call) : Stream
         return read;
     }
 
+    private int TooLarge()
+    {
+        var text = $"a gRPC message of {_framing.LargestMessage} bytes is larger than max-body-bytes ({maxMessageBytes} bytes)";
+        // Before the response, the call is answered RESOURCE_EXHAUSTED (the 413 is mapped); after it began, it is ended so.
+        if (call.ResponseStarted) call.End(GrpcStatusCode.ResourceExhausted, text);
+        else throw new Microsoft.AspNetCore.Http.BadHttpRequestException(text, Microsoft.AspNetCore.Http.StatusCodes.Status413PayloadTooLarge);
+        return 0;
+    }
+
+    /// <summary>Keeps what was just read (ending at <see cref="GrpcFraming.Bytes"/>) while the body fits the replay limit.</summary>
     private void Keep(ReadOnlySpan<byte> bytes)
     {
         if (_replay is null || bytes.IsEmpty) return;
-        var total = _framing.Bytes + bytes.Length;
+        var total = _framing.Bytes;
         if (total > ReplayLimit)
         {
             _replay = null;
             return;
         }
         if (total > _replay.Length) Array.Resize(ref _replay, (int)Math.Min(ReplayLimit, Math.Max(total, _replay.Length * 2L)));
-        bytes.CopyTo(_replay.AsSpan((int)_framing.Bytes));
+        bytes.CopyTo(_replay.AsSpan((int)(total - bytes.Length)));
     }
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();

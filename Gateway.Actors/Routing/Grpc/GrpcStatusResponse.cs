@@ -7,7 +7,7 @@ namespace Gateway.Routing.Grpc;
 /// 200, <c>application/grpc</c>, <c>grpc-status</c> and <c>grpc-message</c> in the one header block that ends the
 /// stream), never an HTTP error with a text body, which a gRPC client can only report as "bad gRPC response".
 /// </summary>
-internal static class GrpcStatusResponse
+internal static partial class GrpcStatusResponse
 {
     /// <summary>The gateway is about to answer <paramref name="status"/> itself to a gRPC call.</summary>
     public static bool Applies(HttpContext context, int status) => status >= 400 && GrpcProtocol.IsGrpc(context.Request);
@@ -30,7 +30,7 @@ internal static class GrpcStatusResponse
     /// <summary>Answers the call with the gRPC status for <paramref name="status"/>; <paramref name="text"/> becomes its message.</summary>
     public static Task WriteAsync(HttpContext context, int status, string text)
     {
-        var message = GrpcCall.Of(context)?.DescribeTimeout(status) ?? WithoutStatusLine(text, status);
+        var message = GrpcCall.Of(context)?.DescribeTimeout(status) ?? WithoutStatusLine(text);
         return WriteAsync(context, For(status), message);
     }
 
@@ -47,12 +47,8 @@ internal static class GrpcStatusResponse
     }
 
     /// <summary>"502 Bad Gateway: upstream api … failed: …" → "upstream api … failed: …", one line.</summary>
-    private static string WithoutStatusLine(string text, int status)
-    {
-        text = text.TrimEnd('\n');
-        var prefix = status.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ";
-        if (text.StartsWith(prefix, StringComparison.Ordinal) && text.IndexOf(": ", StringComparison.Ordinal) is > 0 and var colon)
-            text = text[(colon + 2)..];
-        return text;
-    }
+    private static string WithoutStatusLine(string text) => StatusLine().Replace(text.TrimEnd('\n'), "", 1);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{3} (?:[A-Za-z -]+: )?")]
+    private static partial System.Text.RegularExpressions.Regex StatusLine();
 }
