@@ -27,14 +27,14 @@ internal sealed class GrpcRequestBody(Stream inner, GrpcCall call, long maxMessa
     public bool Rewind()
     {
         if (_replay is null) return false;
-        _replayed = 0;
+        _replayed = _framing.Bytes == 0 ? -1 : 0;
         return true;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (call.Ended is not null) return 0;
-        if (_replayed >= 0 && _replay is not null && _replayed < _framing.Bytes)
+        if (_replayed >= 0 && _replay is not null)
         {
             var count = (int)Math.Min(buffer.Length, _framing.Bytes - _replayed);
             _replay.AsMemory(_replayed, count).CopyTo(buffer);
