@@ -39,3 +39,33 @@ public sealed class UpstreamShutdownTests(ITestOutputHelper output)
         Assert.True(staying.Calls > 0);
     }
 }
+
+/// <summary>
+/// The two HTTP/2 refusals, each on its own: a call refused by REFUSED_STREAM or by a GOAWAY below its stream is sent
+/// again to the other endpoint, and processed there exactly once.
+/// </summary>
+public sealed class UpstreamRefusalTests
+{
+    [Theory]
+    [InlineData(RefusingHttp2Upstream.Refusal.RefusedStream)]
+    [InlineData(RefusingHttp2Upstream.Refusal.GoAway)]
+    public async Task A_call_the_upstream_refused_is_processed_once_on_the_other_endpoint(RefusingHttp2Upstream.Refusal refusal)
+    {
+        await using var refusing = new RefusingHttp2Upstream(refusal);
+        await using var server = await GrpcTestServer.StartAsync("accepting");
+        await using var gateway = await InProcessGateway.StartAsync($$"""
+            gateway {
+              listeners.public { address = "127.0.0.1:0" }
+              admin.address = "127.0.0.1:0"
+              upstreams.grpc { endpoints = ["h2c://127.0.0.1:{{refusing.Port}}", "{{server.Endpoint()}}"], eject-for = 0s }
+              routes.echo { listener = public, path-prefix = "/", upstream = grpc }
+            }
+            """);
+        using var channel = GrpcClients.Channel(gateway.Listener());
+        var client = GrpcClients.Echo(channel);
+        for (var i = 0; i < 10; i++)
+            Assert.Equal($"accepting: call {i}", (await client.UnaryAsync(new Proto.Message { Text = $"call {i}" })).Text);
+        Assert.True(refusing.Refused >= 5, $"refused {refusing.Refused}");
+        Assert.Equal(10, server.Calls);
+    }
+}
