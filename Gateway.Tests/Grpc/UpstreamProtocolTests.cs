@@ -118,6 +118,25 @@ public sealed class UpstreamProtocolTests : IDisposable
         Assert.Equal("HTTP/1.1", await client.GetStringAsync(new Uri(toHttp1.Listener(), "/protocol")));
     }
 
+    [Theory]
+    [InlineData("h2c://127.0.0.1:9001", "h2c://127.0.0.1:9001/")]
+    [InlineData("h2c://backend.test:5000/", "h2c://backend.test:5000/")]
+    public void An_h2c_endpoint_is_read_with_its_port(string written, string read)
+    {
+        var settings = Gateway.Configuration.GatewayConfigLoader.Parse($$"""gateway { listeners.a.address = "127.0.0.1:0", upstreams.u.endpoints = ["{{written}}"] }""", "test.conf");
+        Assert.Equal(new Uri(read), settings.Upstreams.Single().Endpoints.Single());
+        Assert.Equal(Gateway.Upstreams.UpstreamProtocol.H2c, Gateway.Upstreams.UpstreamProtocols.Of(settings.Upstreams.Single().Endpoints.Single()));
+    }
+
+    [Fact]
+    public void An_h2c_endpoint_without_a_port_is_refused_with_what_to_write()
+    {
+        var error = Assert.Throws<Gateway.Configuration.GatewayConfigException>(() =>
+            Gateway.Configuration.GatewayConfigLoader.Parse("""gateway { listeners.a.address = "127.0.0.1:0", upstreams.u.endpoints = ["h2c://backend.test"] }""", "bad.conf"));
+        Assert.Contains("gateway.upstreams.u.endpoints", error.Message);
+        Assert.Contains("h2c://host:port", error.Message);
+    }
+
     /// <summary>An upstream that answers with the protocol it heard the request in, and a trailer.</summary>
     private sealed class ProtocolEcho : IAsyncDisposable
     {

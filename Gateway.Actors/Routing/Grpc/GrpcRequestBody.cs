@@ -7,7 +7,7 @@ namespace Gateway.Routing.Grpc;
 /// again elsewhere. The listener's <c>max-body-bytes</c> bounds each message (a stream may carry any number of them):
 /// a larger one is refused with RESOURCE_EXHAUSTED before a byte of it is forwarded.
 /// </summary>
-internal sealed class GrpcRequestBody(Stream inner, GrpcCall call, long maxMessageBytes) : Stream
+internal sealed class GrpcRequestBody(Stream inner, GrpcCall call, long maxMessageBytes) : ReadOnlyBodyStream
 {
     /// <summary>How much of a request body is kept for a retry: a unary call's message usually fits.</summary>
     public const int ReplayLimit = 64 * 1024;
@@ -88,19 +88,4 @@ internal sealed class GrpcRequestBody(Stream inner, GrpcCall call, long maxMessa
         if (total > _replay.Length) Array.Resize(ref _replay, (int)Math.Min(ReplayLimit, Math.Max(total, _replay.Length * 2L)));
         bytes.CopyTo(_replay.AsSpan((int)(total - bytes.Length)));
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -42,7 +42,7 @@ internal sealed class GrpcResponseContent : HttpContent
         base.Dispose(disposing);
     }
 
-    private sealed class Body(Stream inner, GrpcCall call) : Stream
+    private sealed class Body(Stream inner, GrpcCall call) : ReadOnlyBodyStream
     {
         private readonly GrpcFraming _framing = new();
         private int _messages;
@@ -86,20 +86,5 @@ internal sealed class GrpcResponseContent : HttpContent
             if (disposing) inner.Dispose();
             base.Dispose(disposing);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
