@@ -66,6 +66,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         var index = upstream.NextEndpointIndex();
         var endpoint = upstream.Endpoint(index);
         var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
+        using var grpc = Grpc.GrpcCall.Start(context, connection, upstream, route.Settings.Streams); // gRPC: its clocks, trailers, goodbye
         upstream.Enter();
         ForwarderError error;
         try
@@ -77,13 +78,18 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 return;
             }
             var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
-            while (true)
+            if (grpc is not null) transformer = new Grpc.GrpcTransformer(transformer, grpc);
+            for (var attempt = 1; ; attempt++)
             {
-                error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
-                if (error == ForwarderError.None || !UpstreamRetry.NeverReached(context, error)) break;
-                if (upstream.ConnectFailed(index))
+                error = grpc is null
+                    ? await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig(index), transformer)
+                    : grpc.Outcome(await forwarder.SendAsync(context, endpoint, upstream.Invoker, Grpc.GrpcCall.RequestConfig(upstream.RequestConfig(index)), transformer, grpc.AttemptStarting()));
+                var refused = error != ForwarderError.None && UnprocessedRetry.Refused(context, error);
+                if (error == ForwarderError.None || !refused && !UpstreamRetry.NeverReached(context, error)) break;
+                if (!refused && upstream.ConnectFailed(index))
                     Log.EndpointEjected(logger, upstream.Name, endpoint, upstream.Settings.EjectFor.TotalSeconds);
-                if (!UpstreamRetry.MayRetry(context) || upstream.OtherEndpointIndex(index) is not { } next) break;
+                if (!(UpstreamRetry.MayRetry(context) || UnprocessedRetry.TryRewind(context)) || attempt > upstream.EndpointCount
+                    || (upstream.OtherEndpointIndex(index) ?? (refused ? index : null)) is not { } next) break;
                 Log.Retried(logger, route.Settings.Name, context.Request.Method, endpoint, upstream.Endpoint(next));
                 runtime.Metrics.UpstreamError(upstream.Name, "Retried");
                 UpstreamRetry.Reset(context);
@@ -141,6 +147,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {
+        if (Grpc.GrpcStatusResponse.Applies(context, status)) return Grpc.GrpcStatusResponse.WriteAsync(context, status, body);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(body);

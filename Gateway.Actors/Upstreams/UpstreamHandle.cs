@@ -11,6 +11,7 @@ namespace Gateway.Upstreams;
 public sealed class UpstreamHandle : IUpstreamPort
 {
     private readonly string[] _endpoints;
+    private readonly ForwarderRequestConfig[] _requestConfigs;
     private readonly long[] _ejectedUntil;
     private TaskCompletionSource? _idle;
     private int _next = -1;
@@ -20,7 +21,8 @@ public sealed class UpstreamHandle : IUpstreamPort
     public UpstreamHandle(UpstreamSettings settings)
     {
         Settings = settings;
-        _endpoints = settings.Endpoints.Select(e => e.ToString()).ToArray();
+        _endpoints = settings.Endpoints.Select(UpstreamProtocols.Destination).ToArray();
+        _requestConfigs = settings.Endpoints.Select(e => UpstreamProtocols.RequestConfig(UpstreamProtocols.Of(e), settings.ResponseTimeout)).ToArray();
         _ejectedUntil = new long[_endpoints.Length];
         Invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -33,13 +35,14 @@ public sealed class UpstreamHandle : IUpstreamPort
             ActivityHeadersPropagator = null,
             SslOptions = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow),
         }, disposeHandler: true);
-        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = settings.ResponseTimeout };
     }
 
     public UpstreamSettings Settings { get; }
     public string Name => Settings.Name;
     public HttpMessageInvoker Invoker { get; }
-    public ForwarderRequestConfig RequestConfig { get; }
+
+    /// <summary>How requests go to the endpoint at <paramref name="index"/>: its protocol (by scheme) and the response timeout.</summary>
+    public ForwarderRequestConfig RequestConfig(int index) => _requestConfigs[index];
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>The next endpoint, round-robin.</summary>
