@@ -518,8 +518,9 @@ public static partial class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Upstreams.UpstreamProtocols.H2cScheme
+                || uri.Port <= 0)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port, h2c://host:port (HTTP/2 without TLS) or https://host:port");
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 

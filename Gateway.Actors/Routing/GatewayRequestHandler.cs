@@ -71,6 +71,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
         upstream.Budget.Deposit();
         var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
+        using var grpc = Grpc.GrpcCall.Start(context, connection, upstream, route.Settings.Streams); // gRPC: its clocks, trailers, goodbye
         upstream.Enter();
         ForwarderError error;
         try
@@ -91,12 +92,15 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 return;
             }
             var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
+            if (grpc is not null) transformer = new Grpc.GrpcTransformer(transformer, grpc);
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
                 try
                 {
-                    error = await forwarder.SendAsync(context, endpoint.Destination, endpoint.Invoker, upstream.RequestConfig, transformer);
+                    error = grpc is null
+                        ? await forwarder.SendAsync(context, endpoint.Destination, endpoint.Invoker, endpoint.RequestConfig, transformer)
+                        : grpc.Outcome(await forwarder.SendAsync(context, endpoint.Destination, endpoint.Invoker, Grpc.GrpcCall.RequestConfig(endpoint.RequestConfig), transformer, grpc.AttemptStarting()));
                 }
                 finally
                 {
@@ -171,6 +175,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {
+        if (Grpc.GrpcStatusResponse.Applies(context, status)) return Grpc.GrpcStatusResponse.WriteAsync(context, status, body);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(body);

@@ -12,9 +12,15 @@ internal enum RetryReason
 {
     /// <summary>
     /// The request provably never reached the endpoint: no connection could be made (refused, unreachable, TLS
-    /// failed), or HTTP/2 refused the stream. Safe for every method.
+    /// failed). Safe for every method; the endpoint leaves the rotation for <c>eject-for</c>.
     /// </summary>
     NeverReached,
+    /// <summary>
+    /// An HTTP/2 endpoint did not process the stream: REFUSED_STREAM, or above the last stream id of its GOAWAY (see
+    /// <see cref="UnprocessedRetry"/>). Safe for every method, on another endpoint or a new connection to the same one;
+    /// the endpoint stays in rotation (it may only be shutting down one connection).
+    /// </summary>
+    Refused,
     /// <summary>The endpoint closed the connection before any answer (a <c>Connection: close</c> race): idempotent methods only.</summary>
     ClosedBeforeAnswer,
 }
@@ -44,7 +50,8 @@ internal sealed class UpstreamRetry
     {
         if (upstream.Settings.Retries == 0) return null;
         RetryBody? body = null;
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+        // A gRPC call keeps the start of its body itself (GrpcRequestBody), message by message.
+        if (Grpc.GrpcCall.Of(context) is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
         {
             body = new RetryBody(context.Request.Body, upstream.Settings.RetryBuffer);
             context.Request.Body = body;
@@ -56,6 +63,7 @@ internal sealed class UpstreamRetry
     /// <summary>Why this failure may be retried, or null when it may not be (the endpoint may have acted on it).</summary>
     public static RetryReason? Classify(HttpContext context, ForwarderError error)
     {
+        if (UnprocessedRetry.Refused(context, error)) return RetryReason.Refused;
         if (error is not (ForwarderError.Request or ForwarderError.RequestBodyDestination)) return null;
         for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
         {
@@ -63,7 +71,6 @@ internal sealed class UpstreamRetry
             {
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
-                case HttpProtocolException { ErrorCode: RefusedStream }:
                     return RetryReason.NeverReached;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
                 case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
@@ -72,9 +79,6 @@ internal sealed class UpstreamRetry
         }
         return null;
     }
-
-    /// <summary>HTTP/2 REFUSED_STREAM: the server did not process the stream (RFC 9113 §8.7).</summary>
-    private const long RefusedStream = 0x7;
 
     /// <summary>The failure was the endpoint's (not the client's): it counts against the endpoint's health.</summary>
     public static bool EndpointFault(ForwarderError error) => error is ForwarderError.Request or ForwarderError.RequestTimedOut
@@ -101,8 +105,14 @@ internal sealed class UpstreamRetry
             refused = $"{_body.BytesRead} bytes of its body were sent, more than retry-buffer ({_upstream.Settings.RetryBuffer}) keeps";
             return null;
         }
+        if (Grpc.GrpcCall.Of(_context) is { } call && !call.RequestBody.Rewind())
+        {
+            refused = "more of the call's messages were sent than the gateway keeps for a retry";
+            return null;
+        }
         (_tried ??= []).Add(failed);
-        if (_upstream.Endpoints.Lease(_tried) is not { } next) return null;
+        // A refused stream says nothing against its endpoint: with no other one, a new connection to it is tried.
+        if ((_upstream.Endpoints.Lease(_tried) ?? (reason == RetryReason.Refused ? _upstream.Endpoints.Lease() : null)) is not { } next) return null;
         if (!_upstream.Budget.TryWithdraw())
         {
             next.Leave();

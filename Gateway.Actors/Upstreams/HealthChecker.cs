@@ -38,8 +38,13 @@ internal sealed class HealthChecker : IDisposable
     public async Task<HealthCheckResult> CheckAsync(UpstreamEndpoint endpoint)
     {
         using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint.Uri, _settings.Path.TrimStart('/')));
-        request.Headers.ConnectionClose = true;
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(endpoint.Destination), _settings.Path.TrimStart('/')))
+        {
+            Version = endpoint.RequestConfig.Version ?? System.Net.HttpVersion.Version11,
+            VersionPolicy = endpoint.RequestConfig.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower,
+        };
+        // One connection per check (HTTP/2 has no Connection header: its connection ends with the invoker's idle timeout).
+        if (endpoint.Protocol == UpstreamProtocol.Http11) request.Headers.ConnectionClose = true;
         request.Headers.UserAgent.ParseAdd("gateway-health-check");
         if (endpoint.Pinned is { } pinned) request.Options.Set(PinnedKey, pinned);
         try

@@ -28,10 +28,12 @@ public sealed class UpstreamEndpoint
     private long _checksFailed;
     private long _drainsForced;
 
-    internal UpstreamEndpoint(string name, Uri destination, IPEndPoint? pinned, Func<UpstreamEndpoint, HttpMessageInvoker> newPool)
+    internal UpstreamEndpoint(string name, Uri destination, IPEndPoint? pinned, TimeSpan responseTimeout, Func<UpstreamEndpoint, HttpMessageInvoker> newPool)
     {
         Name = name;
-        Destination = destination.ToString();
+        Protocol = UpstreamProtocols.Of(destination);
+        Destination = UpstreamProtocols.Destination(destination);
+        RequestConfig = UpstreamProtocols.RequestConfig(Protocol, responseTimeout);
         Uri = destination;
         Pinned = pinned;
         _newPool = newPool;
@@ -41,8 +43,14 @@ public sealed class UpstreamEndpoint
     /// <summary>The endpoint as configured: <c>host:port</c> (what an operator names to drain it).</summary>
     public string Name { get; }
 
-    /// <summary>The destination prefix requests are forwarded to, e.g. <c>http://127.0.0.1:9001/</c>.</summary>
+    /// <summary>The destination prefix requests are forwarded to, e.g. <c>http://127.0.0.1:9001/</c> (an h2c:// endpoint is http:// on the wire).</summary>
     public string Destination { get; }
+
+    /// <summary>How the gateway speaks to it, by the scheme it is written with.</summary>
+    public UpstreamProtocol Protocol { get; }
+
+    /// <summary>The forwarder's settings for it: its protocol version and the upstream's response timeout.</summary>
+    public Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig RequestConfig { get; }
 
     internal Uri Uri { get; }
 

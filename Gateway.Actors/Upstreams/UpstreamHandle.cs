@@ -27,12 +27,10 @@ public sealed class UpstreamHandle : IUpstreamPort
         Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time ?? TimeProvider.System,
             settings.SlowStart, settings.EjectFor);
         Budget = new RetryBudget(settings.RetryBudget);
-        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = settings.ResponseTimeout };
     }
 
     public UpstreamSettings Settings { get; }
     public string Name => Settings.Name;
-    public ForwarderRequestConfig RequestConfig { get; }
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>The endpoints, their state and how a request picks one.</summary>
@@ -56,7 +54,7 @@ public sealed class UpstreamHandle : IUpstreamPort
 
     /// <summary>An endpoint for a configured address or one address a DNS name resolved to.</summary>
     internal UpstreamEndpoint NewEndpoint(Uri destination, IPEndPoint? pinned) =>
-        new($"{destination.Host}:{destination.Port}", destination, pinned, NewPool);
+        new($"{destination.Host}:{destination.Port}", destination, pinned, Settings.ResponseTimeout, NewPool);
 
     /// <summary>True when <paramref name="destination"/> names a host to resolve (not an address, not localhost).</summary>
     internal static bool IsDnsName(Uri destination) =>

@@ -10,10 +10,11 @@ namespace Gateway.Host.Cli;
 /// </summary>
 internal static class UpstreamCommands
 {
-    public static async Task<int> ListAsync(AdminApi admin, bool json, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> ListAsync(AdminApi admin, CommandOutput commandOutput, CancellationToken cancellationToken)
     {
+        var output = commandOutput.Out;
         var report = await admin.GetAsync("/upstreams", cancellationToken);
-        if (json)
+        if (commandOutput.Json)
         {
             output.WriteLine(report.GetRawText());
             return ExitCodes.Ok;
@@ -41,22 +42,19 @@ internal static class UpstreamCommands
     }
 
     /// <summary>Drains one endpoint; with <paramref name="wait"/>, shows it until drained: 0 when it finished on its own, 1 when forced.</summary>
-    public static async Task<int> DrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, bool wait, bool json,
-        TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> DrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, bool wait,
+        CommandOutput commandOutput, CancellationToken cancellationToken)
     {
+        var (output, json) = (commandOutput.Out, commandOutput.Json);
         if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            error.WriteLine("gateway: drain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
-            return ExitCodes.Usage;
-        }
+            return commandOutput.Fail(ExitCodes.Usage, "drain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
         var query = $"?endpoint={Uri.EscapeDataString(endpoint)}" + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}");
         var (status, body) = await admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/drain{query}", cancellationToken);
         if (status != 202)
         {
             var reason = body.TryGetProperty("reason", out var r) ? r.GetString()
                 : body.TryGetProperty("known", out var known) ? $"known: {known}" : "";
-            error.WriteLine($"gateway: endpoint drain refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
-            return ExitCodes.Failed;
+            return commandOutput.Fail(ExitCodes.Failed, $"endpoint drain refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
         }
         var key = body.GetProperty("endpoint").GetString()!;
         var clusterWide = body.GetProperty("scope").GetString() == "cluster";
