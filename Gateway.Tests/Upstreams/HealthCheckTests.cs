@@ -30,7 +30,7 @@ public sealed class HealthCheckTests(ITestOutputHelper output) : UpstreamTestBas
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
         var load = Task.Run(async () =>
         {
-            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            for (var i = 0; i < 200_000 && !stop.IsCancellationRequested; i++)
                 statuses.Add((await Client.GetAsync(new Uri(gateway.Listener(), "/hello"), stop.Token)).StatusCode);
         });
         async Task<EndpointView> ViewAsync() => (await EndpointView.OfAsync(Client, gateway.Admin))[flapping.Endpoint];
