@@ -11,7 +11,7 @@ namespace Gateway.Configuration;
 /// Reads the gateway's HOCON: a user's file (or the embedded <c>gateway.conf</c>) layered over the embedded
 /// <c>reference.conf</c>, then validated so that a bad file never starts a half-working gateway.
 /// </summary>
-public static class GatewayConfigLoader
+public static partial class GatewayConfigLoader
 {
     /// <summary>The name errors give for the embedded default configuration.</summary>
     public const string EmbeddedDefaultName = "embedded hocon/gateway.conf";
@@ -75,7 +75,7 @@ public static class GatewayConfigLoader
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source, bool readCertificates)
+    private sealed partial class Reader(Config config, string source, bool readCertificates)
     {
         private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
 
@@ -506,7 +506,7 @@ public static class GatewayConfigLoader
             if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
                 throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
             var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
-            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
+            return ReadUpstreamPolicy(key, new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor });
         }
 
         private Uri Endpoint(string key, HoconValue value)

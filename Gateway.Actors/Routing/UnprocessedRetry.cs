@@ -1,5 +1,4 @@
 using System.Net.Http;
-using Gateway.Routing.Grpc;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -30,13 +29,6 @@ internal static class UnprocessedRetry
         error is ForwarderError.Request or ForwarderError.RequestBodyDestination or ForwarderError.RequestBodyClient
         && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
         && Refusal(context.Features.Get<IForwarderErrorFeature>()?.Exception);
-
-    /// <summary>
-    /// The request can be sent again exactly as the client sent it: a gRPC call whose body read so far is still held
-    /// (it is rewound for the next attempt), while nothing of the response was sent.
-    /// </summary>
-    public static bool TryRewind(HttpContext context) =>
-        !context.Response.HasStarted && GrpcCall.Of(context)?.RequestBody.Rewind() == true;
 
     private static bool Refusal(Exception? failure)
     {

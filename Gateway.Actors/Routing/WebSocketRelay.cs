@@ -25,7 +25,7 @@ internal static class WebSocketRelay
     /// Connects to the upstream first (its refusal or error status is answered as such, before the client is upgraded),
     /// then accepts the client's WebSocket and relays until both sides have closed.
     /// </summary>
-    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, string endpoint, LongLivedStream stream)
+    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, UpstreamEndpoint endpoint, LongLivedStream stream)
     {
         using var upstreamSocket = new ClientWebSocket();
         var options = upstreamSocket.Options;
@@ -42,7 +42,7 @@ internal static class WebSocketRelay
             connect.CancelAfter(upstream.Settings.ConnectTimeout + upstream.Settings.ResponseTimeout);
             try
             {
-                await upstreamSocket.ConnectAsync(Target(endpoint, context.Request), upstream.Invoker, connect.Token);
+                await upstreamSocket.ConnectAsync(Target(endpoint.Destination, context.Request), endpoint.Invoker, connect.Token);
             }
             catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException)
             {

@@ -62,6 +62,7 @@ internal static class AdminEndpoints
                     statusCode: StatusCodes.Status422UnprocessableEntity);
         });
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
+        app.MapUpstreams(runtime);
         app.MapPost("/cluster/leave", (string node) => runtime.Cluster switch
         {
             null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),

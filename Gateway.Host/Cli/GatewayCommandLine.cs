@@ -4,7 +4,7 @@ namespace Gateway.Host.Cli;
 
 /// <summary>
 /// <c>gateway [run] [--config FILE] [--hot-restart]</c> and the operator commands <c>check</c>, <c>config</c>,
-/// <c>status</c>, <c>drain</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
+/// <c>status</c>, <c>drain</c>, <c>upstreams</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
 /// </summary>
 internal static class GatewayCommandLine
 {
@@ -17,6 +17,9 @@ internal static class GatewayCommandLine
         var token = new Option<string?>("--token") { Description = "admin token (default: gateway.admin.token of the config file)" };
         var listener = new Option<string?>("--listener") { Description = "drain only this listener; the others keep serving" };
         var wait = new Option<bool>("--wait") { Description = "show the drain until it is over: exit 0 when drained, 1 when something was forced" };
+        var upstream = new Option<string?>("--upstream") { Description = "drain one endpoint of this upstream instead of the gateway (with --endpoint)" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "the endpoint to drain, host:port as configured (see `upstreams`)" };
+        var scope = new Option<string?>("--scope") { Description = "with --upstream on a cluster: cluster (every node, the default) or node (this one)" };
         var watch = new Option<bool>("--watch") { Description = "redraw the status every second until interrupted (Ctrl+C)" };
         var log = new Option<string?>("--log") { Description = "file for the new process's output (default: beside the config file, <name>.gen<N>.log)" };
 
@@ -42,9 +45,15 @@ internal static class GatewayCommandLine
         status.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
             (api, output) => OperatorCommands.StatusAsync(api, result.GetValue(watch), output, ct)));
 
-        var drain = new Command("drain", "Drain a running gateway (it stays up, /ready answers 503).") { config, admin, token, listener, wait, json };
+        var drain = new Command("drain", "Drain a running gateway (it stays up, /ready answers 503), or with --upstream and --endpoint one of its backends.") { config, admin, token, listener, wait, json, upstream, endpoint, scope };
         drain.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
-            (api, output) => OperatorCommands.DrainAsync(api, result.GetValue(listener), result.GetValue(wait), output, ct)));
+            (api, output) => result.GetValue(upstream) is { } name
+                ? UpstreamCommands.DrainAsync(api, name, result.GetValue(endpoint), result.GetValue(scope), result.GetValue(wait), output, ct)
+                : OperatorCommands.DrainAsync(api, result.GetValue(listener), result.GetValue(wait), output, ct)));
+
+        var upstreams = new Command("upstreams", "Show every upstream endpoint of a running gateway: state, share, in flight, requests, failures, last health check.") { config, admin, token, json };
+        upstreams.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
+            (api, output) => UpstreamCommands.ListAsync(api, output, ct)));
 
         var restart = new Command("restart", "Hot-restart the gateway running with --config: a new process takes its sockets; waits until the old one has exited.") { config, admin, token, log };
         restart.SetAction((result, ct) =>
@@ -55,7 +64,7 @@ internal static class GatewayCommandLine
                 (api, output) => OperatorCommands.RestartAsync(api, ConfigFile.Resolve(result.GetValue(config))!, result.GetValue(log), output, ct));
         });
 
-        foreach (var command in new[] { runCommand, check, print, status, drain, restart }) root.Subcommands.Add(command);
+        foreach (var command in new[] { runCommand, check, print, status, drain, upstreams, restart }) root.Subcommands.Add(command);
         return root;
     }
 

@@ -11,7 +11,8 @@ namespace Gateway.Tests.Cli;
 
 /// <summary>
 /// Every command of the README, as written, run from a fresh folder that holds only <c>my.conf</c> (the user's
-/// folder; the one change is that <c>--project Gateway.Host</c> names the repository's project): the build-and-run
+/// folder; the changes are that <c>--project Gateway.Host</c> names the repository's project and that a loopback
+/// address moves to the free port it got in my.conf): the build-and-run
 /// commands, the operator commands against the gateway they started, the publish and its launcher. The two that
 /// cannot run here are named with the test that covers them.
 /// </summary>
@@ -24,6 +25,9 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
     private readonly List<GatewayProcess> _processes = [];
     private readonly List<int> _gateways = [];
     private Serving? _serving;
+
+    /// <summary>The free port each port of the README's example got here (my.conf and the commands alike).</summary>
+    private readonly Dictionary<string, int> _ports = [];
 
     /// <summary>The gateway running on my.conf now.</summary>
     private sealed record Serving(int Pid, int Generation, bool Drained);
@@ -69,7 +73,7 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
 
     private async Task RunAsync(string command)
     {
-        var words = command.Split(' ');
+        var words = BareAddress().Replace(command, m => $"{m.Groups[1].Value}:{_ports.GetValueOrDefault(m.Groups[2].Value, int.Parse(m.Groups[2].Value))}").Split(' ');
         switch (words)
         {
             case ["dotnet", "test"]:
@@ -142,6 +146,14 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
                 var generation = int.Parse(started.Groups[1].Value);
                 Track(int.Parse(started.Groups[2].Value), generation);
                 Assert.True(File.Exists(Path.Combine(_folder, $"my.gen{generation}.log")), "restart writes the new process's output beside the config");
+                return;
+            case ["upstreams", "--config", "my.conf"]:
+                await EnsureServingAsync();
+                await OperatorAsync(argv, @"^upstream +endpoint +state", @"^api +127\.0\.0\.1:\d+ ");
+                return;
+            case ["drain", "--config", "my.conf", "--upstream", "api", "--endpoint", _, "--wait"]:
+                await EnsureServingAsync();
+                await OperatorAsync(argv, "drained: its requests finished, its pooled connections are closed");
                 return;
             case ["drain", "--config", "my.conf", "--wait"]:
                 await EnsureServingAsync();
@@ -248,9 +260,9 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
     }
 
     /// <summary>The README's example config with every address moved to a free loopback port (nothing else changed).</summary>
-    private static string RunnableHere(string hocon)
+    private string RunnableHere(string hocon)
     {
-        var ports = new Dictionary<string, int>();
+        var ports = _ports;
         return Address().Replace(hocon, m =>
         {
             if (!ports.TryGetValue(m.Groups[2].Value, out var port))
@@ -265,6 +277,9 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
 
     [GeneratedRegex(@"""(127\.0\.0\.1|localhost):(\d+)""")]
     private static partial Regex Address();
+
+    [GeneratedRegex(@"\b(127\.0\.0\.1|localhost):(\d+)\b")]
+    private static partial Regex BareAddress();
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 
