@@ -48,6 +48,13 @@ internal static class ConfigSchema
         ["response-timeout"] = null,
         ["eject-for"] = null,
         ["tls"] = Leafs("ca", "client-certificate", "client-key", "verify"),
+        ["eject-after-5xx"] = null,
+        ["health-check"] = Leafs("path", "interval", "timeout", "unhealthy-after", "healthy-after", "expect"),
+        ["slow-start"] = null,
+        ["retries"] = null,
+        ["retry-buffer"] = null,
+        ["retry-budget"] = null,
+        ["dns-refresh"] = null,
     });
 
     /// <summary>The shape of <c>gateway { … }</c>.</summary>

@@ -11,7 +11,7 @@ namespace Gateway.Configuration;
 /// Reads the gateway's HOCON: a user's file (or the embedded <c>gateway.conf</c>) layered over the embedded
 /// <c>reference.conf</c>, then validated so that a bad file never starts a half-working gateway.
 /// </summary>
-public static class GatewayConfigLoader
+public static partial class GatewayConfigLoader
 {
     /// <summary>The name errors give for the embedded default configuration.</summary>
     public const string EmbeddedDefaultName = "embedded hocon/gateway.conf";
@@ -75,7 +75,7 @@ public static class GatewayConfigLoader
     private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source, bool readCertificates)
+    private sealed partial class Reader(Config config, string source, bool readCertificates)
     {
         private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
 
@@ -513,7 +513,7 @@ public static class GatewayConfigLoader
             if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
                 throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
             var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
-            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
+            return ReadUpstreamPolicy(key, new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor });
         }
 
         private Uri Endpoint(string key, HoconValue value)
@@ -525,8 +525,9 @@ public static class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Upstreams.UpstreamProtocols.H2cScheme
+                || uri.Port <= 0)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port, h2c://host:port (HTTP/2 without TLS) or https://host:port");
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 

@@ -186,6 +186,35 @@ public sealed record UpstreamSettings(
     public TimeSpan EjectFor { get; init; } = DefaultEjectFor;
 
     public static readonly TimeSpan DefaultEjectFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>Passive health: this many 5xx answers in a row eject an endpoint for <see cref="EjectFor"/>; 0: never.</summary>
+    public int EjectAfter5xx { get; init; }
+
+    /// <summary>Active health checks of the endpoints; null: passive health only.</summary>
+    public HealthCheckSettings? HealthCheck { get; init; }
+
+    /// <summary>An endpoint back in rotation (recovered, undrained, newly resolved) gets a share that grows over this long; zero: its full share at once.</summary>
+    public TimeSpan SlowStart { get; init; } = DefaultSlowStart;
+
+    public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many more endpoints a request that may be retried is tried on (0: none).</summary>
+    public int Retries { get; init; } = 1;
+
+    /// <summary>How much of a request body is kept so that it can be sent again on a retry.</summary>
+    public int RetryBuffer { get; init; } = DefaultRetryBuffer;
+
+    public const int DefaultRetryBuffer = 64 * 1024;
+
+    /// <summary>Retries are at most this share of the requests (plus a small reserve), so they never double the load.</summary>
+    public double RetryBudget { get; init; } = DefaultRetryBudget;
+
+    public const double DefaultRetryBudget = 0.2;
+
+    /// <summary>Endpoints written with a DNS name are resolved again this often, one endpoint per address; zero: each new connection resolves the name.</summary>
+    public TimeSpan DnsRefresh { get; init; } = DefaultDnsRefresh;
+
+    public static readonly TimeSpan DefaultDnsRefresh = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>

@@ -58,6 +58,7 @@ internal static class RequestAdmission
 
     private static Task RejectAsync(HttpContext context, int status, string text)
     {
+        if (Routing.Grpc.GrpcStatusResponse.Applies(context, status)) return Routing.Grpc.GrpcStatusResponse.WriteAsync(context, status, text);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         // The rest of the body is never read: the connection cannot carry another request after it.

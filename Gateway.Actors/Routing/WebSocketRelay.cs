@@ -29,12 +29,12 @@ internal static class WebSocketRelay
     /// then accepts the client's WebSocket (HTTP/1.1 upgrade or HTTP/2 extended CONNECT) and relays until both sides
     /// have closed. Returns why the upstream could not be reached, or null.
     /// </summary>
-    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, string endpoint, LongLivedStream stream, ForwardingTransform transform)
+    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, UpstreamEndpoint endpoint, LongLivedStream stream, ForwardingTransform transform)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         using var handshake = new HttpRequestMessage(HttpMethod.Get, (Uri?)null) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        await transform.TransformRequestAsync(context, handshake, endpoint, context.RequestAborted);
-        handshake.RequestUri ??= new Uri(endpoint);
+        await transform.TransformRequestAsync(context, handshake, endpoint.Destination, context.RequestAborted);
+        handshake.RequestUri ??= new Uri(endpoint.Destination);
         foreach (var name in HandshakeHeaders) handshake.Headers.Remove(name);
         handshake.Headers.Connection.Add("Upgrade");
         handshake.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
@@ -49,7 +49,7 @@ internal static class WebSocketRelay
             connect.CancelAfter(upstream.Settings.ConnectTimeout + upstream.Settings.ResponseTimeout);
             try
             {
-                response = await upstream.Invoker.SendAsync(handshake, connect.Token);
+                response = await endpoint.Invoker.SendAsync(handshake, connect.Token);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {

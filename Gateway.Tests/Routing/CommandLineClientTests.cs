@@ -42,7 +42,7 @@ public sealed class CommandLineClientTests(ITestOutputHelper output) : IAsyncLif
         return (result, received);
     }
 
-    [ToolFact("curl")]
+    [CurlFact]
     public async Task Curl_over_HTTP1_sees_its_target_unchanged_and_no_forged_or_connection_named_header_passes()
     {
         var (curl, received) = await RunAsync("curl", "-sS", "-i", "--path-as-is",
@@ -59,7 +59,7 @@ public sealed class CommandLineClientTests(ITestOutputHelper output) : IAsyncLif
         Assert.StartsWith("curl/", received.Header("User-Agent"));
     }
 
-    [ToolFact("curl")]
+    [CurlFact]
     public async Task Curl_over_HTTP2_sees_the_same()
     {
         var (curl, received) = await RunAsync("curl", "-sS", "-i", "--path-as-is", "--http2-prior-knowledge",
@@ -73,7 +73,7 @@ public sealed class CommandLineClientTests(ITestOutputHelper output) : IAsyncLif
         Assert.False(received.Has("X-Real-IP"));
     }
 
-    [ToolFact("nghttp")]
+    [NghttpFact]
     public async Task Nghttp_over_HTTP2_sees_the_same_and_its_cookie_crumbs_reach_an_HTTP1_upstream_as_one_header()
     {
         var (_, received) = await RunAsync("nghttp", "-n", "-H", "x-forwarded-for: 6.6.6.6", "-H", "x-forwarded-host: evil.test",

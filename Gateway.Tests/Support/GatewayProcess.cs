@@ -60,7 +60,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public static GatewayProcess Start(params string[] args) => StartCommand("dotnet", [HostDll, .. args]);
 
     /// <summary>Starts a command that execs the gateway (e.g. a socket activator), so its PID becomes the gateway's.</summary>
-    public static GatewayProcess StartCommand(string fileName, string[] args)
+    /// <param name="workingDirectory">The folder it runs in (default: the test's); relative paths are read from there.</param>
+    public static GatewayProcess StartCommand(string fileName, string[] args, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -69,6 +70,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process);

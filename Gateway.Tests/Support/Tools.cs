@@ -2,25 +2,16 @@ using Xunit;
 
 namespace Gateway.Tests.Support;
 
-/// <summary>
-/// A test with a client from Debian (curl, nghttp). CI installs them and sets REQUIRE_TOOLS=1, so a missing one fails
-/// there; on a developer machine without them the test is skipped with the apt command.
-/// </summary>
-public sealed class ToolFactAttribute : FactAttribute
+/// <summary>Needs curl, a command-line HTTP client (HTTP/1.1 and HTTP/2).</summary>
+public sealed class CurlFactAttribute() : DebianFactAttribute("curl", Curl)
 {
-    /// <summary>The Debian package of each tool.</summary>
-    private static readonly Dictionary<string, string> Packages = new() { ["curl"] = "curl", ["nghttp"] = "nghttp2-client" };
+    public const string Curl = "/usr/bin/curl";
+}
 
-    public ToolFactAttribute(params string[] tools)
-    {
-        var missing = tools.Where(t => Path(t) is null).ToList();
-        if (missing.Count > 0 && Environment.GetEnvironmentVariable("REQUIRE_TOOLS") != "1")
-            Skip = $"needs {string.Join(", ", missing)}: apt-get install -y --no-install-recommends {string.Join(' ', missing.Select(t => Packages[t]))}";
-    }
-
-    /// <summary>The tool's path on this machine, or null.</summary>
-    public static string? Path(string tool) =>
-        new[] { "/usr/bin", "/usr/local/bin" }.Select(d => System.IO.Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+/// <summary>Needs nghttp, nghttp2's HTTP/2 client.</summary>
+public sealed class NghttpFactAttribute() : DebianFactAttribute("nghttp2-client", Nghttp)
+{
+    public const string Nghttp = "/usr/bin/nghttp";
 }
 
 /// <summary>Runs a command-line client and collects what it printed, bounded in time.</summary>
@@ -34,7 +25,8 @@ public static class Tool
     /// <summary>Runs <paramref name="tool"/> with <paramref name="args"/>; a run past <paramref name="limit"/> is killed and fails.</summary>
     public static async Task<Result> RunAsync(string tool, TimeSpan limit, params string[] args)
     {
-        var path = ToolFactAttribute.Path(tool) ?? throw new InvalidOperationException($"{tool} is not installed");
+        var path = new[] { "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException($"{tool} is not installed");
         var info = new System.Diagnostics.ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = System.Diagnostics.Process.Start(info)!;

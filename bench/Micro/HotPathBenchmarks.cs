@@ -51,7 +51,12 @@ public class HotPathBenchmarks
     public void CountResponse() => _route.Count(200);
 
     [Benchmark]
-    public int PickEndpoint() => _upstream.NextEndpointIndex();
+    public int PickEndpoint()
+    {
+        var endpoint = _upstream.Endpoints.Lease()!;
+        endpoint.Leave();
+        return endpoint.InFlight;
+    }
 
     [Benchmark]
     public void RequestCounters()
