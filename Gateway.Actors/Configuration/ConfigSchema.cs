@@ -36,6 +36,9 @@ internal static class ConfigSchema
         ["redirect-https"] = null,
         ["redirect-https-port"] = null,
         ["streams"] = Leafs("on-drain", "grace", "sse-retry"),
+        ["forwarded-headers"] = null,
+        ["trusted-proxies"] = null,
+        ["preserve-host"] = null,
     });
 
     private static readonly Node Upstream = new(new Dictionary<string, Node?>
@@ -65,6 +68,7 @@ internal static class ConfigSchema
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["io-threads"] = null,
+        ["via-name"] = null,
         ["access-log"] = Leafs("path", "buffer"),
         ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
         ["limits"] = Leafs([.. LimitSettings.Keys]),

@@ -180,6 +180,12 @@ public static partial class GatewayConfigLoader
             });
 
             var cluster = Check(() => ReadCluster(deadline, listeners, admin));
+            var via = Check(() => String("gateway.via-name") switch
+            {
+                null => GatewaySettings.DefaultViaName,
+                var name when GatewaySettings.IsToken(name) => name,
+                var name => throw Error("gateway.via-name", $"\"{name}\" cannot be a Via name: use letters, digits and - . _ ~ only"),
+            });
 
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
@@ -190,6 +196,7 @@ public static partial class GatewayConfigLoader
                 Cluster = cluster!,
                 Limits = limits,
                 IoThreads = ioThreads,
+                ViaName = via!,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
             };
         }
@@ -550,7 +557,36 @@ public static partial class GatewayConfigLoader
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams") };
+            return new RouteSettings(name, listener, prefix, host, upstream, direct)
+            {
+                RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams"), Forwarding = ReadForwarding(key),
+            };
+        }
+
+        private ForwardingSettings ReadForwarding(string route)
+        {
+            var mode = String($"{route}.forwarded-headers") switch
+            {
+                null or "replace" => ForwardedHeadersMode.Replace,
+                "append" => ForwardedHeadersMode.Append,
+                "off" => ForwardedHeadersMode.Off,
+                var other => throw Error($"{route}.forwarded-headers", $"\"{other}\" is not a mode: write replace, append or off"),
+            };
+            var key = $"{route}.trusted-proxies";
+            var value = config.GetValue(key);
+            List<string> trusted = [];
+            if (value is not null && !value.IsEmpty)
+            {
+                if (mode != ForwardedHeadersMode.Append)
+                    throw Error(key, "only used with forwarded-headers = append (the peers whose forwarding headers are kept)");
+                if (value.IsString() || value.IsObject())
+                    throw Error(key, "must be a list of CIDR ranges, e.g. [\"10.0.0.0/8\"]");
+                foreach (var range in value.GetArray().Select(v => v.IsString() ? v.GetString() : null))
+                    trusted.Add(range is not null && Routing.TrustedProxies.TryParseRange(range, out _)
+                        ? range
+                        : throw Error(key, $"\"{range}\" is not an address range: write e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"fd00::/8\""));
+            }
+            return new ForwardingSettings(mode, trusted, Bool($"{route}.preserve-host", false));
         }
 
         private int Port(string key)

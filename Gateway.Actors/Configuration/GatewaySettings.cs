@@ -34,6 +34,20 @@ public sealed record GatewaySettings(
 
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
+
+    /// <summary>The name this gateway gives itself in the <c>Via</c> header of requests and responses it forwards.</summary>
+    public string ViaName { get; init; } = DefaultViaName;
+
+    /// <summary>The host name when it is a valid Via pseudonym (an HTTP token), else <c>gateway</c>.</summary>
+    public static readonly string DefaultViaName = IsToken(Environment.MachineName) ? Environment.MachineName : "gateway";
+
+    /// <summary>An HTTP token (RFC 9110 §5.6.2): what a Via pseudonym must be.</summary>
+    public static bool IsToken(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+            if (!char.IsAsciiLetterOrDigit(c) && "!#$%&'*+-.^_`|~".IndexOf(c) < 0) return false;
+        return !text.IsEmpty;
+    }
 }
 
 /// <summary>Where access log lines go ("stdout" or a file, appended) and how many may wait to be written.</summary>
@@ -93,6 +107,41 @@ public sealed record RouteSettings(
 
     /// <summary>What a drain does to this route's long-lived streams (WebSockets, server-sent events).</summary>
     public StreamSettings Streams { get; init; } = StreamSettings.Default;
+
+    /// <summary>What the upstream is told about the client (forwarding headers) and which Host it sees.</summary>
+    public ForwardingSettings Forwarding { get; init; } = ForwardingSettings.Default;
+}
+
+/// <summary>What a route's upstream learns of the client: the forwarding headers, and the Host header it gets.</summary>
+/// <param name="TrustedProxies">
+/// <see cref="ForwardedHeadersMode.Append"/> only: the peers (CIDR ranges as written) whose forwarding headers are
+/// kept; empty: every peer is trusted.
+/// </param>
+/// <param name="PreserveHost">The upstream gets the client's Host; otherwise its own (the endpoint's host:port).</param>
+public sealed record ForwardingSettings(ForwardedHeadersMode ForwardedHeaders, IReadOnlyList<string> TrustedProxies, bool PreserveHost)
+{
+    public static readonly ForwardingSettings Default = new(ForwardedHeadersMode.Replace, [], false);
+
+    // By value, list included: a route read again (a reload, the cluster's wire) is the same route.
+    public bool Equals(ForwardingSettings? other) =>
+        other is not null && ForwardedHeaders == other.ForwardedHeaders && PreserveHost == other.PreserveHost
+        && TrustedProxies.SequenceEqual(other.TrustedProxies);
+
+    public override int GetHashCode() => HashCode.Combine(ForwardedHeaders, PreserveHost, TrustedProxies.Count);
+
+    public override string ToString() =>
+        $"ForwardingSettings {{ ForwardedHeaders = {ForwardedHeaders}, TrustedProxies = [{string.Join(", ", TrustedProxies)}], PreserveHost = {PreserveHost} }}";
+}
+
+/// <summary>What happens to <c>X-Forwarded-*</c>, <c>Forwarded</c> and <c>X-Real-IP</c> on the way to the upstream.</summary>
+public enum ForwardedHeadersMode
+{
+    /// <summary>The client's are dropped; X-Forwarded-For, -Proto and -Host are set from the connection.</summary>
+    Replace,
+    /// <summary>Behind a trusted proxy: its headers are kept and ours appended; a peer not trusted gets Replace.</summary>
+    Append,
+    /// <summary>None reaches the upstream: the client's are dropped and none is added.</summary>
+    Off,
 }
 
 /// <summary>The HTTP→HTTPS redirect of a route; <paramref name="Port"/> null means the default port (443).</summary>

@@ -117,7 +117,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 
         runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain, Limits = current.Settings.Limits }, upstreams,
-            new RouteTable(next.Routes, upstreams, runtime.Metrics)));
+            new RouteTable(next.Routes, upstreams, runtime.Metrics, next.ViaName)));
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;

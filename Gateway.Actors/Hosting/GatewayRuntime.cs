@@ -21,7 +21,7 @@ public sealed class GatewayRuntime
         Metrics = new Telemetry.GatewayMetrics(this);
         EndpointDrains = new EndpointDrains(settings.Drain.Deadline);
         foreach (var upstream in upstreams) upstream.Drains = EndpointDrains;
-        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics));
+        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics, settings.ViaName));
         Listeners = listeners;
         State = state;
     }

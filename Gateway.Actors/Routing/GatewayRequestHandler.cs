@@ -70,18 +70,19 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             return;
         }
         upstream.Budget.Deposit();
-        var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
+        // A WebSocket is a stream from its request on; an event stream is recognised by its response (the transform).
+        var stream = IsWebSocket(context) ? connection.OpenStream(route.Settings.Streams) : null;
         using var grpc = Grpc.GrpcCall.Start(context, connection, upstream, route.Settings.Streams); // gRPC: its clocks, trailers, goodbye
         upstream.Enter();
         ForwarderError error;
         try
         {
-            if (stream is not null && context.WebSockets.IsWebSocketRequest)
+            if (stream is not null)
             {
                 string? failure;
                 try
                 {
-                    failure = await WebSocketRelay.RunAsync(context, upstream, endpoint, stream);
+                    failure = await WebSocketRelay.RunAsync(context, upstream, endpoint, stream, route.Transform);
                 }
                 finally
                 {
@@ -91,8 +92,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 await UpstreamFailedAsync(context, route, endpoint.Destination, ForwarderError.UpgradeRequestDestination, failure);
                 return;
             }
-            var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
-            if (grpc is not null) transformer = new Grpc.GrpcTransformer(transformer, grpc);
+            HttpTransformer transformer = grpc is null ? route.Transform : new Grpc.GrpcTransformer(route.Transform, grpc);
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
@@ -168,10 +168,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         context.Response.ContentLength = 0;
     }
 
-    /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>
-    private static bool IsStream(HttpRequest request) =>
-        request.Headers.Upgrade.Count > 0
-        || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A WebSocket handshake (HTTP/1.1 upgrade or HTTP/2 extended CONNECT); the cheap test first, as the middleware's.</summary>
+    private static bool IsWebSocket(HttpContext context) =>
+        (context.Request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(context.Request.Method)) && context.WebSockets.IsWebSocketRequest;
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {

@@ -32,7 +32,7 @@ public class HotPathBenchmarks
             new RouteSettings($"r{i}", "public", $"/service{i}/v1", null, "api", null),
             new RouteSettings($"h{i}", i % 2 == 0 ? "public" : "internal", $"/site{i}", $"host{i}.example.test", "web", null),
         }).Append(new RouteSettings("root", "public", "/", null, "static", null));
-        _routes = new RouteTable(routes, upstreams, new GatewayMetrics(null!));
+        _routes = new RouteTable(routes, upstreams, new GatewayMetrics(null!), "bench");
         _route = _routes.Match("public", "host4.example.test", "/site4/page")!;
         _upstream = upstreams[0];
         _listener = ListenerHandle.Bind("bench", new IPEndPoint(IPAddress.Loopback, 0));
