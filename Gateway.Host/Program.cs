@@ -6,7 +6,7 @@ using Gateway.HotRestart;
 
 namespace Gateway.Host;
 
-/// <summary>The gateway service: <c>Gateway.Host [--config FILE] [--hot-restart]</c>.</summary>
+/// <summary>The gateway service: <c>gateway [--config FILE] [--hot-restart]</c> and the operator commands.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -14,7 +14,8 @@ public static class Program
         var parsed = GatewayCommandLine.Build(RunAsync).Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"gateway: {error.Message} (try --help)");
+            var output = CommandOutput.Console(json: args.Contains("--json"));
+            foreach (var error in parsed.Errors) output.Fail(ExitCodes.Usage, $"{error.Message} (try --help)");
             return ExitCodes.Usage;
         }
         // The gateway handles SIGTERM/SIGINT itself (a drain may take its whole deadline): the parser must not.
@@ -32,21 +33,18 @@ public static class Program
         string sockets;
         try
         {
-            var settings = GatewayConfigLoader.Load(options.ConfigPath);
+            var settings = ConfigArgument.Load(options.ConfigPath);
             sockets = SocketThreads.Apply(settings.IoThreads);  // before the first socket: the runtime reads it then
             InheritedListeners? inherited = null;
             if (options.HotRestart)
             {
                 predecessor = HandoffClient.Connect(settings.HotRestart.SocketPath);
-                if (predecessor is null)
-                    Console.Error.WriteLine($"gateway: no running gateway at {settings.HotRestart.SocketPath}; starting fresh");
-                else if (settings.Cluster.Enabled)
+                if (predecessor is not null && settings.Cluster.Enabled)
                     // Both generations would need the node's remoting port; the running one keeps serving untouched.
                     throw new GatewayConfigException(settings.Source, "gateway.cluster",
                         "a hot restart of a cluster node is not supported (both processes would need the remoting port " +
                         $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
-                else
-                    inherited = predecessor.RequestListeners();
+                inherited = predecessor?.RequestListeners();
             }
             gateway = GatewayApplication.Create(settings, inherited: inherited ?? SystemdSockets.FromEnvironment());
         }
@@ -54,8 +52,7 @@ public static class Program
         {
             // The predecessor (if any) sees the control connection close and keeps serving.
             predecessor?.Dispose();
-            foreach (var problem in e.Problems) Console.Error.WriteLine($"gateway: configuration error: {problem.Message}");
-            return ExitCodes.Config;
+            return CommandOutput.Console(json: false).ConfigError(e);
         }
         catch (Exception e) when (options.HotRestart && e is IOException or TimeoutException or System.Net.Sockets.SocketException)
         {
@@ -87,6 +84,9 @@ public static class Program
             }
             return ExitCodes.Config;
         }
+        if (options.HotRestart && predecessor is null)
+            app.Logger.LogWarning("--hot-restart: no gateway is running on {Socket} (the control socket of {Config}); started a fresh one (generation {Generation})",
+                runtime.Settings.HotRestart.SocketPath, runtime.Settings.Source, runtime.Generation);
         if (predecessor is not null)
         {
             using (predecessor)

@@ -11,7 +11,7 @@ namespace Gateway.Configuration;
 /// Reads the gateway's HOCON: a user's file (or the embedded <c>gateway.conf</c>) layered over the embedded
 /// <c>reference.conf</c>, then validated so that a bad file never starts a half-working gateway.
 /// </summary>
-public static class GatewayConfigLoader
+public static partial class GatewayConfigLoader
 {
     /// <summary>The name errors give for the embedded default configuration.</summary>
     public const string EmbeddedDefaultName = "embedded hocon/gateway.conf";
@@ -81,7 +81,7 @@ public static class GatewayConfigLoader
     }
 
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source, bool readCertificates, Hocon.ParsedHocon parsed)
+    private sealed partial class Reader(Config config, string source, bool readCertificates, Hocon.ParsedHocon parsed)
     {
         /// <summary>A problem at <paramref name="key"/>, in the file and at the line where the user wrote it (or its object).</summary>
         private GatewayConfigException Error(string key, string problem) =>
@@ -203,6 +203,12 @@ public static class GatewayConfigLoader
                 _problems.Add(Error(key, problem));
             if (_problems.Count == 0 && readCertificates && AkkaStartProbe.Problem(config) is { } failed)
                 _problems.Add(Error(AkkaStartProbe.KeyIn(failed) is { } named && parsed.Positions.Written(named) ? named : "akka", failed));
+            var via = Check(() => String("gateway.via-name") switch
+            {
+                null => GatewaySettings.DefaultViaName,
+                var name when GatewaySettings.IsToken(name) => name,
+                var name => throw Error("gateway.via-name", $"\"{name}\" cannot be a Via name: use letters, digits and - . _ ~ only"),
+            });
 
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
@@ -213,6 +219,7 @@ public static class GatewayConfigLoader
                 Cluster = cluster!,
                 Limits = limits,
                 IoThreads = ioThreads,
+                ViaName = via!,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
                 Notes = parsed.Notes,
             };
@@ -548,7 +555,7 @@ public static class GatewayConfigLoader
             if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
                 throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
             var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
-            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
+            return ReadUpstreamPolicy(key, new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor });
         }
 
         private Uri Endpoint(string key, HoconValue value)
@@ -560,8 +567,8 @@ public static class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Upstreams.UpstreamProtocols.H2cScheme)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port, h2c://host:port (HTTP/2 without TLS) or https://host:port");
             if (EndpointRules.Problem(text, uri) is { } problem)
                 throw Error(key, problem);
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
@@ -595,7 +602,36 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams") };
+            return new RouteSettings(name, listener, prefix, host, upstream, direct)
+            {
+                RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams"), Forwarding = ReadForwarding(key),
+            };
+        }
+
+        private ForwardingSettings ReadForwarding(string route)
+        {
+            var mode = String($"{route}.forwarded-headers") switch
+            {
+                null or "replace" => ForwardedHeadersMode.Replace,
+                "append" => ForwardedHeadersMode.Append,
+                "off" => ForwardedHeadersMode.Off,
+                var other => throw Error($"{route}.forwarded-headers", $"\"{other}\" is not a mode: write replace, append or off"),
+            };
+            var key = $"{route}.trusted-proxies";
+            var value = config.GetValue(key);
+            List<string> trusted = [];
+            if (value is not null && !value.IsEmpty)
+            {
+                if (mode != ForwardedHeadersMode.Append)
+                    throw Error(key, "only used with forwarded-headers = append (the peers whose forwarding headers are kept)");
+                if (value.IsString() || value.IsObject())
+                    throw Error(key, "must be a list of CIDR ranges, e.g. [\"10.0.0.0/8\"]");
+                foreach (var range in value.GetArray().Select(v => v.IsString() ? v.GetString() : null))
+                    trusted.Add(range is not null && Routing.TrustedProxies.TryParseRange(range, out _)
+                        ? range
+                        : throw Error(key, $"\"{range}\" is not an address range: write e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"fd00::/8\""));
+            }
+            return new ForwardingSettings(mode, trusted, Bool($"{route}.preserve-host", false));
         }
 
         private int Port(string key)

@@ -118,7 +118,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 
         runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain, Limits = current.Settings.Limits }, upstreams,
-            new RouteTable(next.Routes, upstreams, runtime.Metrics)));
+            new RouteTable(next.Routes, upstreams, runtime.Metrics, next.ViaName)));
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;
@@ -173,9 +173,9 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
     private static bool SameAddress(ListenerSettings wanted, ListenerHandle bound) =>
         wanted.Address.Port == 0 ? wanted.Address.Address.Equals(bound.Address.Address) : wanted.Address.Equals(bound.Address);
 
+    /// <summary>Every setting equal (the endpoint list by its items): the running pool and its endpoint states stay.</summary>
     private static bool SameUpstream(UpstreamSettings a, UpstreamSettings b) =>
-        a.Name == b.Name && a.ConnectTimeout == b.ConnectTimeout && a.ResponseTimeout == b.ResponseTimeout
-        && a.Endpoints.SequenceEqual(b.Endpoints) && Equals(a.Tls, b.Tls);
+        a.Endpoints.SequenceEqual(b.Endpoints) && a with { Endpoints = b.Endpoints } == b;
 
     /// <summary>Stops the servers of added listeners (after the drain, their connections are gone).</summary>
     public async ValueTask DisposeAsync()

@@ -9,7 +9,7 @@ internal static class CheckCommand
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = OperatorCommands.Check(path, json: false, output, error);
+        var code = OperatorCommands.Check(path, new CommandOutput(output, error, json: false));
         return (code, output.ToString(), error.ToString());
     }
 }

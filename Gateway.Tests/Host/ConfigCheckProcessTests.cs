@@ -92,18 +92,6 @@ public sealed class ConfigCheckProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task A_folder_given_as_the_config_is_named_a_folder_not_access_denied()
-    {
-        await using var check = GatewayProcess.Start("check", "--config", _folder);
-
-        Assert.Equal(2, await check.WaitForExitAsync(ExitLimit));
-        var line = Assert.Single(check.Output, l => l.Length > 0);
-        Assert.StartsWith($"gateway: configuration error: {_folder}: ", line);
-        Assert.Contains("it is a folder", line);
-        Assert.DoesNotContain("denied", line);
-    }
-
-    [Fact]
     public async Task Check_reads_a_variable_from_its_environment_and_names_it_when_it_is_unset()
     {
         var path = Path.Combine(_folder, "gateway.conf");
