@@ -15,6 +15,9 @@ internal static class EndpointRules
             return $"\"{text}\" holds a path: the request's own path is forwarded as it came; write \"{bare}\"";
         if (endpoint.Port == 0)
             return $"\"{text}\": port 0 cannot be connected to; write the upstream's port";
+        // h2c has no default port (http:// and https:// have 80 and 443).
+        if (endpoint.Port < 0)
+            return $"\"{text}\" names no port: write {endpoint.Scheme}://host:port";
         return null;
     }
 }

@@ -64,7 +64,7 @@ internal static class EffectiveConfig
     /// <summary>An upstream's health, slow start, retry and DNS keys, as HOCON.</summary>
     private static string UpstreamPolicy(UpstreamSettings u) =>
         FormattableString.Invariant($"eject-for = {u.EjectFor.TotalMilliseconds:0}ms, eject-after-5xx = {u.EjectAfter5xx}, slow-start = {u.SlowStart.TotalMilliseconds:0}ms, ")
-        + FormattableString.Invariant($"retries = {u.Retries}, retry-buffer = {u.RetryBuffer}, retry-budget = \"{u.RetryBudget * 100:0.##}%\", dns-refresh = {u.DnsRefresh.TotalMilliseconds:0}ms")
+        + FormattableString.Invariant($"retries = {u.Retries}, retry-buffer = {u.RetryBuffer}B, retry-budget = \"{u.RetryBudget * 100:0.##}%\", dns-refresh = {u.DnsRefresh.TotalMilliseconds:0}ms")
         + (u.HealthCheck is not { } h ? "" : FormattableString.Invariant(
             $", health-check {{ path = \"{h.Path}\", interval = {h.Interval.TotalMilliseconds:0}ms, timeout = {h.Timeout.TotalMilliseconds:0}ms, unhealthy-after = {h.UnhealthyAfter}, healthy-after = {h.HealthyAfter}, expect = \"{h.Expect}\" }}"));
 
