@@ -33,7 +33,7 @@ public static class Program
         string sockets;
         try
         {
-            var settings = ConfigFile.Load(options.ConfigPath);
+            var settings = ConfigArgument.Load(options.ConfigPath);
             sockets = SocketThreads.Apply(settings.IoThreads);  // before the first socket: the runtime reads it then
             InheritedListeners? inherited = null;
             if (options.HotRestart)
@@ -64,7 +64,26 @@ public static class Program
         var app = gateway.App;
         var runtime = gateway.Runtime;
         LogStartup(app.Logger, gateway, sockets);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e)
+        {
+            // The config was checked (an actor system was even started on it), so this is rare: one line, exit 2, the
+            // predecessor of a hot restart keeps serving.
+            predecessor?.Dispose();
+            Console.Error.WriteLine($"gateway: the gateway did not start: {string.Join(' ', e.GetBaseException().Message.Split('\n', StringSplitOptions.TrimEntries))}");
+            try
+            {
+                await app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // Exiting releases whatever did not stop.
+            }
+            return ExitCodes.Config;
+        }
         if (options.HotRestart && predecessor is null)
             app.Logger.LogWarning("--hot-restart: no gateway is running on {Socket} (the control socket of {Config}); started a fresh one (generation {Generation})",
                 runtime.Settings.HotRestart.SocketPath, runtime.Settings.Source, runtime.Generation);
@@ -101,6 +120,7 @@ public static class Program
         logger.LogInformation("Configuration: {Source} ({Listeners} listener(s), {Routes} route(s), {Upstreams} upstream(s); announce {Announce}s, deadline {Deadline}s)",
             settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
+        foreach (var note in settings.Notes) logger.LogWarning("Configuration: {Note}", note);
         foreach (var listener in gateway.Runtime.Listeners.All)
             logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
                 listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : listener.Tls is null ? "http" : "https", listener.Address,

@@ -35,6 +35,9 @@ public sealed record GatewaySettings(
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
 
+    /// <summary>What reading the file noticed without refusing it, one line each (an optional include that is missing).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The name this gateway gives itself in the <c>Via</c> header of requests and responses it forwards.</summary>
     public string ViaName { get; init; } = DefaultViaName;
 

@@ -45,7 +45,8 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var source = runtime.Settings.Source;
         try
         {
-            var next = GatewayConfigLoader.Load(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
+            // Exactly what `check` runs, on a thread of its own and within its time limit: no file can hold up or take down this process.
+            var next = await GatewayConfigLoader.LoadAsync(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
             var report = await ApplyAsync(next);
             // A cluster node replicates the routes and upstreams it applied; each node keeps its own listeners.
             if (runtime.Cluster is { } cluster) await cluster.PublishAsync(next);

@@ -31,7 +31,7 @@ internal sealed class AdminApi : IDisposable
                 ? new AdminApi(uri, token)
                 : throw new AdminApiException($"--admin {admin}: write host:port, for example --admin 127.0.0.1:15000", ExitCodes.Usage);
         // Only the admin address and token are needed: an operator may not be able to read the TLS keys.
-        var settings = ConfigFile.Load(configPath, readCertificates: false);
+        var settings = ConfigArgument.Load(configPath, readCertificates: false);
         return new AdminApi(new Uri($"http://{settings.Admin.Address}/"), token ?? settings.Admin.Token);
     }
 

@@ -37,12 +37,18 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
                 ok = false,
                 exitCode = ExitCodes.Config,
                 error = $"configuration error: {e.Message}",
-                problems = e.Problems.Select(p => new { file = p.File, key = p.Key, problem = p.Problem }),
+                problems = e.Problems.Select(p => new { file = p.File, line = p.Line, column = p.Column, key = p.Key, problem = p.Problem }),
             }, Options));
         else
             foreach (var problem in e.Problems)
                 error.WriteLine($"gateway: configuration error: {problem.Message}");
         return ExitCodes.Config;
+    }
+
+    /// <summary>Something reading the config noticed without refusing it (JSON carries it in the result itself).</summary>
+    public void Note(string note)
+    {
+        if (!json) error.WriteLine($"gateway: note: {note}");
     }
 
     /// <summary>A result: <paramref name="value"/> as JSON, or <paramref name="text"/>.</summary>

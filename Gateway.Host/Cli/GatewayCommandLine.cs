@@ -61,7 +61,7 @@ internal static class GatewayCommandLine
             if (result.GetValue(config) is null)
                 return Task.FromResult(CommandOutput.Console(json: false).Fail(ExitCodes.Usage, "restart needs --config FILE (the file of the running gateway)"));
             return WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), json: false,
-                (api, output) => OperatorCommands.RestartAsync(api, ConfigFile.Resolve(result.GetValue(config))!, result.GetValue(log), output, ct));
+                (api, output) => OperatorCommands.RestartAsync(api, ConfigArgument.Resolve(result.GetValue(config))!, result.GetValue(log), output, ct));
         });
 
         foreach (var command in new[] { runCommand, check, print, status, drain, upstreams, restart }) root.Subcommands.Add(command);

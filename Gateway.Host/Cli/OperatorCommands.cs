@@ -22,9 +22,11 @@ internal static class OperatorCommands
                 routes = settings.Routes.Count,
                 upstreams = settings.Upstreams.Count,
                 deadlineSeconds = settings.Drain.Deadline.TotalSeconds,
+                notes = settings.Notes,
             },
             $"ok: {settings.Source}: {settings.Listeners.Count} listener(s), {settings.Routes.Count} route(s), " +
             $"{settings.Upstreams.Count} upstream(s), announce {Seconds(settings.Drain.Announce)}, deadline {Seconds(settings.Drain.Deadline)}");
+        foreach (var note in settings.Notes) output.Note(note);
         return ExitCodes.Ok;
     }
 
@@ -40,7 +42,7 @@ internal static class OperatorCommands
     {
         try
         {
-            return ConfigFile.Load(configPath);
+            return ConfigArgument.Load(configPath);
         }
         catch (GatewayConfigException e)
         {

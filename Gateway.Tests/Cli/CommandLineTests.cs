@@ -47,7 +47,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await using var check = await RunCliAsync("check", "--config", Write(hocon));
             Assert.True(check.ExitCode == 2, $"{hocon}: exit {check.ExitCode}\n{check.OutputText}");
-            Assert.Matches(@"gateway: configuration error: /\S+\.conf: gateway\.\S+: ", check.OutputText);
+            Assert.Matches(@"gateway: configuration error: /\S+\.conf(:\d+)*: gateway\.\S+: ", check.OutputText);
         }
 
         var several = Write("gateway { listeners.a.address = nowhere, drain.deadline = soon, routes.r { listener = z, upstream = q } }");

@@ -131,7 +131,7 @@ public sealed class CommandMessagesTests(ITestOutputHelper output) : IAsyncLifet
             Assert.Equal(2, restart.ExitCode);
             Assert.Contains($"its output in {log}", restart.OutputText);
             Assert.Contains("gateway: the new process (generation 2) exited with 2; generation 1 keeps serving. Its reason:", restart.OutputText);
-            Assert.Matches($@"gateway: configuration error: {System.Text.RegularExpressions.Regex.Escape(file)}: gateway\.listeners\.public\.address: ", restart.OutputText);
+            Assert.Matches($@"gateway: configuration error: {System.Text.RegularExpressions.Regex.Escape(file)}:1: gateway\.listeners\.public\.address: ", restart.OutputText);
             Assert.Contains("gateway.listeners.public.address", File.ReadAllText(log));
 
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -29,6 +29,9 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
     /// <summary>The free port each port of the README's example got here (my.conf and the commands alike).</summary>
     private readonly Dictionary<string, int> _ports = [];
 
+    /// <summary>The variables the command being run sets for its process.</summary>
+    private Dictionary<string, string?> _environment = [];
+
     /// <summary>The gateway running on my.conf now.</summary>
     private sealed record Serving(int Pid, int Generation, bool Drained);
 
@@ -74,6 +77,10 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
     private async Task RunAsync(string command)
     {
         var words = BareAddress().Replace(command, m => $"{m.Groups[1].Value}:{_ports.GetValueOrDefault(m.Groups[2].Value, int.Parse(m.Groups[2].Value))}").Split(' ');
+        // A command may start with variables for the gateway's environment (NAME=value …), as a shell reads it.
+        var assignments = words.TakeWhile(w => Assignment().IsMatch(w)).ToArray();
+        _environment = assignments.Select(w => w.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
+        words = words[assignments.Length..];
         switch (words)
         {
             case ["dotnet", "test"]:
@@ -247,7 +254,7 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
 
     private GatewayProcess Start(string[] argv)
     {
-        var process = GatewayProcess.StartCommand(argv[0], argv[1..], _folder);
+        var process = GatewayProcess.StartCommand(argv[0], argv[1..], _folder, _environment);
         _processes.Add(process);
         return process;
     }
@@ -280,6 +287,9 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
 
     [GeneratedRegex(@"\b(127\.0\.0\.1|localhost):(\d+)\b")]
     private static partial Regex BareAddress();
+
+    [GeneratedRegex(@"^[A-Z_][A-Z0-9_]*=\S*$")]
+    private static partial Regex Assignment();
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 

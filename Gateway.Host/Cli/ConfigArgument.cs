@@ -7,7 +7,7 @@ namespace Gateway.Host.Cli;
 /// <c>dotnet run</c> keeps it, see Gateway.Host.csproj), and a folder is named for what it is (reading it would say
 /// "access denied").
 /// </summary>
-internal static class ConfigFile
+internal static class ConfigArgument
 {
     /// <summary>Loads the file named by <paramref name="path"/>, or the embedded default when it is null.</summary>
     /// <exception cref="GatewayConfigException">The path is a folder, or the file is missing, unreadable or invalid.</exception>
