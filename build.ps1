@@ -1,5 +1,6 @@
 #!/usr/bin/env pwsh
-# Thin wrapper over the dotnet commands. Usage: ./build.ps1 [build|test|run|publish] [extra dotnet args]
+# Thin wrapper over the dotnet commands, for those who have PowerShell (the README gives each command, none needs it).
+# Usage: ./build.ps1 [build|test|run|publish] [extra dotnet args]
 param(
     [ValidateSet('build', 'test', 'run', 'publish')]
     [string]$Task = 'build',

@@ -47,6 +47,8 @@ public sealed class GatewayApplication
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
 
         var runtime = builder.AddGateway(settings, inherited);
+        builder.Services.AddSingleton<SampleHistory>();
+        builder.Services.AddHostedService<AdminSampler>();
 
         var app = builder.Build();
         app.UseGateway();

@@ -6,7 +6,7 @@ using Gateway.HotRestart;
 
 namespace Gateway.Host;
 
-/// <summary>The gateway service: <c>Gateway.Host [--config FILE] [--hot-restart]</c>.</summary>
+/// <summary>The gateway service: <c>gateway [--config FILE] [--hot-restart]</c> and the operator commands.</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -14,7 +14,8 @@ public static class Program
         var parsed = GatewayCommandLine.Build(RunAsync).Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"gateway: {error.Message} (try --help)");
+            var output = CommandOutput.Console(json: args.Contains("--json"));
+            foreach (var error in parsed.Errors) output.Fail(ExitCodes.Usage, $"{error.Message} (try --help)");
             return ExitCodes.Usage;
         }
         // The gateway handles SIGTERM/SIGINT itself (a drain may take its whole deadline): the parser must not.
@@ -32,21 +33,18 @@ public static class Program
         string sockets;
         try
         {
-            var settings = GatewayConfigLoader.Load(options.ConfigPath);
+            var settings = ConfigArgument.Load(options.ConfigPath);
             sockets = SocketThreads.Apply(settings.IoThreads);  // before the first socket: the runtime reads it then
             InheritedListeners? inherited = null;
             if (options.HotRestart)
             {
                 predecessor = HandoffClient.Connect(settings.HotRestart.SocketPath);
-                if (predecessor is null)
-                    Console.Error.WriteLine($"gateway: no running gateway at {settings.HotRestart.SocketPath}; starting fresh");
-                else if (settings.Cluster.Enabled)
+                if (predecessor is not null && settings.Cluster.Enabled)
                     // Both generations would need the node's remoting port; the running one keeps serving untouched.
                     throw new GatewayConfigException(settings.Source, "gateway.cluster",
                         "a hot restart of a cluster node is not supported (both processes would need the remoting port " +
                         $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
-                else
-                    inherited = predecessor.RequestListeners();
+                inherited = predecessor?.RequestListeners();
             }
             gateway = GatewayApplication.Create(settings, inherited: inherited ?? SystemdSockets.FromEnvironment());
         }
@@ -54,8 +52,7 @@ public static class Program
         {
             // The predecessor (if any) sees the control connection close and keeps serving.
             predecessor?.Dispose();
-            foreach (var problem in e.Problems) Console.Error.WriteLine($"gateway: configuration error: {problem.Message}");
-            return ExitCodes.Config;
+            return CommandOutput.Console(json: false).ConfigError(e);
         }
         catch (Exception e) when (options.HotRestart && e is IOException or TimeoutException or System.Net.Sockets.SocketException)
         {
@@ -67,7 +64,29 @@ public static class Program
         var app = gateway.App;
         var runtime = gateway.Runtime;
         LogStartup(app.Logger, gateway, sockets);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e)
+        {
+            // The config was checked (an actor system was even started on it), so this is rare: one line, exit 2, the
+            // predecessor of a hot restart keeps serving.
+            predecessor?.Dispose();
+            Console.Error.WriteLine($"gateway: the gateway did not start: {string.Join(' ', e.GetBaseException().Message.Split('\n', StringSplitOptions.TrimEntries))}");
+            try
+            {
+                await app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // Exiting releases whatever did not stop.
+            }
+            return ExitCodes.Config;
+        }
+        if (options.HotRestart && predecessor is null)
+            app.Logger.LogWarning("--hot-restart: no gateway is running on {Socket} (the control socket of {Config}); started a fresh one (generation {Generation})",
+                runtime.Settings.HotRestart.SocketPath, runtime.Settings.Source, runtime.Generation);
         if (predecessor is not null)
         {
             using (predecessor)
@@ -101,6 +120,7 @@ public static class Program
         logger.LogInformation("Configuration: {Source} ({Listeners} listener(s), {Routes} route(s), {Upstreams} upstream(s); announce {Announce}s, deadline {Deadline}s)",
             settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
+        foreach (var note in settings.Notes) logger.LogWarning("Configuration: {Note}", note);
         foreach (var listener in gateway.Runtime.Listeners.All)
             logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
                 listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : listener.Tls is null ? "http" : "https", listener.Address,

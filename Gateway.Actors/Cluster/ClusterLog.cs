@@ -49,6 +49,14 @@ internal static partial class ClusterLog
         Message = "Replicated routes version {Version} from {Origin} not applied, the running configuration stays: {Reason}")]
     public static partial void RoutesRejected(ILogger logger, long version, string origin, string reason);
 
+    [LoggerMessage(EventId = EventIds.EndpointDrainPublished, Level = LogLevel.Information,
+        Message = "Endpoint {Endpoint}: {Change} published to the cluster")]
+    public static partial void EndpointDrainPublished(ILogger logger, string endpoint, string change);
+
+    [LoggerMessage(EventId = EventIds.EndpointDrainsApplied, Level = LogLevel.Information,
+        Message = "Cluster endpoint drains in force ({How}): {Drains}")]
+    public static partial void EndpointDrainsApplied(ILogger logger, string how, string drains);
+
     [LoggerMessage(EventId = EventIds.ClusterLeaving, Level = LogLevel.Information,
         Message = "Leaving the cluster ({Why}): the drain runs first")]
     public static partial void Leaving(ILogger logger, string why);

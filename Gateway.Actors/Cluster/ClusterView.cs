@@ -97,7 +97,10 @@ internal sealed class ClusterView : ReceiveActor, IWithTimers
             var status = _statuses.TryGetValue(address, out var json) ? NodeStatus.FromJson(json) : null;
             if (m.Address.Equals(self)) status = NodeStatus.Of(_runtime, _slot);
             return new ClusterReport.Member(address, m.Status.ToString(), !state.Unreachable.Contains(m), m.Address.Equals(self),
-                m.Address.Equals(state.Leader), status?.Drain, status?.Phase, status?.Generation, status?.ConfigVersion, status?.Admin, status?.Pid);
+                m.Address.Equals(state.Leader), status?.Drain, status?.Phase, status?.Generation, status?.ConfigVersion, status?.Admin, status?.Pid)
+            {
+                Upstreams = status?.Upstreams,
+            };
         }).ToList();
         var draining = members.Count(m => m.Drain == "draining");
         return new ClusterReport(self.ToString(), state.Leader?.ToString(), _runtime.ConfigVersion, _runtime.Settings.Cluster.MaxDraining, draining, members);
@@ -109,5 +112,9 @@ public sealed record ClusterReport(string Self, string? Leader, long ConfigVersi
 {
     /// <summary>One member of the cluster; the drain fields are null until the node has written its status.</summary>
     public sealed record Member(string Address, string Status, bool Reachable, bool Self, bool Leader,
-        string? Drain, string? Phase, int? Generation, long? ConfigVersion, string? Admin, int? Pid);
+        string? Drain, string? Phase, int? Generation, long? ConfigVersion, string? Admin, int? Pid)
+    {
+        /// <summary>Each endpoint's state on this node, by upstream.</summary>
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? Upstreams { get; init; }
+    }
 }

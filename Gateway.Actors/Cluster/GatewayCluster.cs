@@ -18,6 +18,7 @@ public sealed class GatewayCluster
     // Only Akka.Actor types in fields: a gateway that is not clustered never loads the cluster assemblies.
     private readonly ActorSystem _system;
     private readonly IActorRef _replication;
+    private readonly IActorRef _endpointDrains;
     private readonly IActorRef _view;
     private readonly ILogger _logger;
 
@@ -26,12 +27,13 @@ public sealed class GatewayCluster
 
     private Akka.Cluster.Cluster Node => Akka.Cluster.Cluster.Get(_system);
 
-    private GatewayCluster(ActorSystem system, DrainGate gate, IActorRef replication, IActorRef view, ILogger logger)
+    private GatewayCluster(ActorSystem system, DrainGate gate, IActorRef replication, IActorRef endpointDrains, IActorRef view, ILogger logger)
     {
         _logger = logger;
         _system = system;
         Gate = gate;
         _replication = replication;
+        _endpointDrains = endpointDrains;
         _view = view;
     }
 
@@ -58,10 +60,20 @@ public sealed class GatewayCluster
         var replicator = DistributedData.Get(system).Replicator;
         var replication = system.ActorOf(RouteReplication.Props(replicator, cluster.SelfUniqueAddress, runtime,
             provider.GetRequiredService<GatewayReloader>, logger), "route-replication");
+        var endpointDrains = system.ActorOf(EndpointDrainReplication.Props(replicator, cluster.SelfUniqueAddress,
+            runtime.EndpointDrains, logger), "endpoint-drains");
         var view = system.ActorOf(ClusterView.Props(replicator, cluster, runtime, slotState, logger), "cluster-view");
 
         cluster.RegisterOnMemberUp(() => ClusterLog.Joined(logger, self, settings.ToString()));
-        return new GatewayCluster(system, new DrainGate(slot, slotState, logger), replication, view, logger);
+        return new GatewayCluster(system, new DrainGate(slot, slotState, logger), replication, endpointDrains, view, logger);
+    }
+
+    /// <summary>Drains (or undrains) an endpoint on every node; completes once this node applies it.</summary>
+    public Task ReplicateEndpointDrainAsync(Upstreams.EndpointKey endpoint, bool drained)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _endpointDrains.Tell(new EndpointDrainReplication.Change(endpoint, drained, done));
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Replicates the routes and upstreams a reload just applied here; answers their version.</summary>

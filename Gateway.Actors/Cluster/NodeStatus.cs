@@ -5,7 +5,9 @@ using Gateway.Lifecycle;
 namespace Gateway.Cluster;
 
 /// <summary>What one node says about itself in the cluster view (replicated, so any node's GET /cluster shows it).</summary>
-public sealed record NodeStatus(string Drain, string Phase, int Generation, long ConfigVersion, string Admin, int Pid)
+/// <param name="Upstreams">Each endpoint's state on this node, by upstream (<c>GET /upstreams</c> on any node shows every node's).</param>
+public sealed record NodeStatus(string Drain, string Phase, int Generation, long ConfigVersion, string Admin, int Pid,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? Upstreams = null)
 {
     /// <summary>This node now: serving, queued (waiting for a drain slot, still serving and ready), draining or drained.</summary>
     public static NodeStatus Of(GatewayRuntime runtime, SlotState slot)
@@ -19,8 +21,17 @@ public sealed record NodeStatus(string Drain, string Phase, int Generation, long
             _ => "draining",
         };
         return new NodeStatus(drain, phase.ToString(), runtime.Generation, runtime.ConfigVersion,
-            runtime.Listeners.Admin.Address.ToString(), Environment.ProcessId);
+            runtime.Listeners.Admin.Address.ToString(), Environment.ProcessId, EndpointStates(runtime));
     }
+
+    /// <summary>States only, no counters: the status is written again only when one of them changes.</summary>
+    private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> EndpointStates(GatewayRuntime runtime) =>
+        runtime.Upstreams.ToDictionary(u => u.Name, u =>
+        {
+            var now = u.Endpoints.Now;
+            return (IReadOnlyDictionary<string, string>)new SortedDictionary<string, string>(
+                u.Endpoints.All.GroupBy(e => e.Address).ToDictionary(g => g.Key, g => Gateway.Upstreams.EndpointStateNames.Of(g.First().StateAt(now))), StringComparer.Ordinal);
+        });
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

@@ -36,6 +36,9 @@ internal static class ConfigSchema
         ["redirect-https"] = null,
         ["redirect-https-port"] = null,
         ["streams"] = Leafs("on-drain", "grace", "sse-retry"),
+        ["forwarded-headers"] = null,
+        ["trusted-proxies"] = null,
+        ["preserve-host"] = null,
     });
 
     private static readonly Node Upstream = new(new Dictionary<string, Node?>
@@ -45,6 +48,13 @@ internal static class ConfigSchema
         ["response-timeout"] = null,
         ["eject-for"] = null,
         ["tls"] = Leafs("ca", "client-certificate", "client-key", "verify"),
+        ["eject-after-5xx"] = null,
+        ["health-check"] = Leafs("path", "interval", "timeout", "unhealthy-after", "healthy-after", "expect"),
+        ["slow-start"] = null,
+        ["retries"] = null,
+        ["retry-buffer"] = null,
+        ["retry-budget"] = null,
+        ["dns-refresh"] = null,
     });
 
     /// <summary>The shape of <c>gateway { … }</c>.</summary>
@@ -58,6 +68,7 @@ internal static class ConfigSchema
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["io-threads"] = null,
+        ["via-name"] = null,
         ["access-log"] = Leafs("path", "buffer"),
         ["cluster"] = Leafs("enabled", "hostname", "port", "seed-nodes", "max-draining", "queue-reserve", "down-unreachable-after"),
         ["limits"] = Leafs([.. LimitSettings.Keys]),

@@ -11,7 +11,7 @@ namespace Gateway.Configuration;
 /// Reads the gateway's HOCON: a user's file (or the embedded <c>gateway.conf</c>) layered over the embedded
 /// <c>reference.conf</c>, then validated so that a bad file never starts a half-working gateway.
 /// </summary>
-public static class GatewayConfigLoader
+public static partial class GatewayConfigLoader
 {
     /// <summary>The name errors give for the embedded default configuration.</summary>
     public const string EmbeddedDefaultName = "embedded hocon/gateway.conf";
@@ -21,45 +21,53 @@ public static class GatewayConfigLoader
 
     /// <summary>Loads <paramref name="path"/>, or the embedded default when it is null.</summary>
     /// <param name="readCertificates">
-    /// False for an operator command that only needs the admin address: the certificate and key files (often
-    /// readable by the gateway's user alone) are named but not read.
+    /// False for an operator command that only needs the admin address: the files the configuration names
+    /// (certificates and keys, often readable by the gateway's user alone; the access log's and the control socket's
+    /// folders) are named but not looked at, and no actor system is tried.
     /// </param>
+    /// <remarks>
+    /// This is what <c>check</c>, <c>run</c> and every reload run: everything the gateway checks before it binds a
+    /// socket, on a thread of its own within <see cref="ConfigGuard.Limit"/>.
+    /// </remarks>
     /// <exception cref="GatewayConfigException">The file is missing, unreadable, or invalid.</exception>
-    public static GatewaySettings Load(string? path, bool readCertificates = true)
+    public static GatewaySettings Load(string? path, bool readCertificates = true) =>
+        ConfigGuard.Run(() => LoadNow(path, readCertificates), path ?? EmbeddedDefaultName);
+
+    /// <inheritdoc cref="Load"/>
+    public static Task<GatewaySettings> LoadAsync(string? path, bool readCertificates = true) =>
+        ConfigGuard.RunAsync(() => LoadNow(path, readCertificates), path ?? EmbeddedDefaultName);
+
+    /// <summary>Parses and validates HOCON text; <paramref name="source"/> names it in errors (and its folder holds its includes).</summary>
+    public static GatewaySettings Parse(string hocon, string source) =>
+        ConfigGuard.Run(() => ParseNow(hocon, source, readCertificates: true), source);
+
+    private static GatewaySettings LoadNow(string? path, bool readCertificates)
     {
         if (path is null)
-            return Parse(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName, readCertificates);
-
-        string text;
+            return ParseNow(ReadEmbedded("Gateway.gateway.conf"), EmbeddedDefaultName, readCertificates);
+        string full;
         try
         {
-            text = File.ReadAllText(path);
+            full = Path.GetFullPath(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ArgumentException)
         {
-            throw new GatewayConfigException(path, "(file)", $"cannot read the file: {e.Message}", e);
+            throw new GatewayConfigException(path.Length == 0 ? "--config \"\"" : path, GatewayConfigException.FileKey, "is not a file name: name the configuration file");
         }
-        return Parse(text, Path.GetFullPath(path), readCertificates);
+        return ParseNow(ConfigFile.Read(full), full, readCertificates);
     }
 
-    /// <summary>Parses and validates HOCON text; <paramref name="source"/> names it in errors.</summary>
-    public static GatewaySettings Parse(string hocon, string source) => Parse(hocon, source, readCertificates: true);
-
-    private static GatewaySettings Parse(string hocon, string source, bool readCertificates)
+    private static GatewaySettings ParseNow(string hocon, string source, bool readCertificates)
     {
-        Config user;
-        try
-        {
-            user = ConfigurationFactory.ParseString(hocon);
-        }
-        catch (Exception e)
-        {
-            throw new GatewayConfigException(source, "(syntax)", $"not valid HOCON: {OneLine(e.Message)}", e);
-        }
-
-        var merged = user.WithFallback(ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf")));
-        return new Reader(merged, source, readCertificates).Read();
+        var reference = Reference;
+        var parsed = Hocon.StrictHocon.Parse(hocon, source, FolderOf(source), reference);
+        return new Reader(parsed.User.WithFallback(reference), source, readCertificates, parsed).Read();
     }
+
+    /// <summary>Where a file's relative paths start: its folder (the working folder for the embedded default).</summary>
+    private static string FolderOf(string source) => source == EmbeddedDefaultName
+        ? Directory.GetCurrentDirectory()
+        : Path.GetDirectoryName(Path.GetFullPath(source)) ?? Directory.GetCurrentDirectory();
 
     /// <summary>The embedded reference configuration (every default), for hosts that build their own config.</summary>
     public static Config Reference => ConfigurationFactory.ParseString(ReadEmbedded("Gateway.reference.conf"));
@@ -72,12 +80,15 @@ public static class GatewayConfigLoader
         return reader.ReadToEnd();
     }
 
-    private static string OneLine(string s) => string.Join(' ', s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-
     /// <summary>Walks the merged config once; every problem names its full key.</summary>
-    private sealed class Reader(Config config, string source, bool readCertificates)
+    private sealed partial class Reader(Config config, string source, bool readCertificates, Hocon.ParsedHocon parsed)
     {
-        private GatewayConfigException Error(string key, string problem) => new(source, key, problem);
+        /// <summary>A problem at <paramref name="key"/>, in the file and at the line where the user wrote it (or its object).</summary>
+        private GatewayConfigException Error(string key, string problem) =>
+            parsed.Positions.Find(key) is { } at ? new(at.File, key, problem, at.Line) : new(source, key, problem);
+
+        /// <summary>Of keys whose relation is wrong, the one to name: the first the user wrote, never a default.</summary>
+        private string Blame(params string[] keys) => parsed.Positions.Blame(keys);
 
         private readonly List<GatewayConfigException> _problems = [];
 
@@ -145,9 +156,10 @@ public static class GatewayConfigLoader
                 if (deadline <= TimeSpan.Zero)
                     throw Error("gateway.drain.deadline", "must be greater than 0s");
                 if (announce > deadline)
-                    throw Error("gateway.drain.announce", $"announce ({announce?.TotalSeconds}s) is longer than the deadline ({deadline?.TotalSeconds}s)");
+                    throw Error(Blame("gateway.drain.announce", "gateway.drain.deadline"), $"announce ({announce?.TotalSeconds}s) is longer than the deadline ({deadline?.TotalSeconds}s)");
                 if (closeSpread + idleQuiet >= deadline - announce)
-                    throw Error("gateway.drain.close-spread", $"idle-quiet + close-spread ({(idleQuiet + closeSpread)?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind");
+                    throw Error(Blame("gateway.drain.close-spread", "gateway.drain.idle-quiet", "gateway.drain.deadline", "gateway.drain.announce"),
+                        $"idle-quiet + close-spread ({(idleQuiet + closeSpread)?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind");
             });
             if (admin is not null) Check(() => CheckDistinctAddresses(listeners, admin));
 
@@ -156,6 +168,8 @@ public static class GatewayConfigLoader
             {
                 if (socket is not null && Encoding.UTF8.GetByteCount(Path.GetFullPath(socket)) > 107)
                     throw Error("gateway.hot-restart.socket", "the path is longer than a Unix socket path may be (107 bytes)");
+                if (socket is not null && readCertificates && FolderProblem(Path.GetFullPath(socket)) is { } problem)
+                    throw Error("gateway.hot-restart.socket", problem);
             });
             var format = Check(() => String("gateway.log.format")) ?? "text";
             Check(() =>
@@ -176,10 +190,25 @@ public static class GatewayConfigLoader
                 var path = String("gateway.access-log.path");
                 var buffer = Int("gateway.access-log.buffer", 10_000);
                 if (buffer < 1) throw Error("gateway.access-log.buffer", "must be at least 1");
+                if (!string.IsNullOrEmpty(path) && path != "stdout" && readCertificates && AccessLogProblem(path) is { } problem)
+                    throw Error("gateway.access-log.path", problem);
                 return string.IsNullOrEmpty(path) ? null : new AccessLogSettings(path, buffer);
             });
 
             var cluster = Check(() => ReadCluster(deadline, listeners, admin));
+            foreach (var (route, first) in RouteRules.Shadowed(routes))
+                _problems.Add(Error(Blame($"gateway.routes.{route}.path-prefix", $"gateway.routes.{route}"),
+                    $"never matches: route {first} has the same listener, host and path-prefix and always wins; change or remove one"));
+            foreach (var (key, problem) in AkkaConfigCheck.Problems(parsed.User, config, cluster?.Enabled ?? false))
+                _problems.Add(Error(key, problem));
+            if (_problems.Count == 0 && readCertificates && AkkaStartProbe.Problem(config) is { } failed)
+                _problems.Add(Error(AkkaStartProbe.KeyIn(failed) is { } named && parsed.Positions.Written(named) ? named : "akka", failed));
+            var via = Check(() => String("gateway.via-name") switch
+            {
+                null => GatewaySettings.DefaultViaName,
+                var name when GatewaySettings.IsToken(name) => name,
+                var name => throw Error("gateway.via-name", $"\"{name}\" cannot be a Via name: use letters, digits and - . _ ~ only"),
+            });
 
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
@@ -190,8 +219,35 @@ public static class GatewayConfigLoader
                 Cluster = cluster!,
                 Limits = limits,
                 IoThreads = ioThreads,
+                ViaName = via!,
                 HotRestart = new HotRestartSettings(socket is null ? HotRestartSettings.DefaultPath(source) : Path.GetFullPath(socket)),
+                Notes = parsed.Notes,
             };
+        }
+
+        /// <summary>Why a file cannot be created at <paramref name="path"/> (its folder is missing, or it is a folder), or null.</summary>
+        private static string? FolderProblem(string path)
+        {
+            if (Directory.Exists(path)) return $"{path} is a folder: name a file in it";
+            var folder = Path.GetDirectoryName(path);
+            return folder is null || Directory.Exists(folder) ? null : $"the folder {folder} does not exist: create it, or name a path in a folder that exists";
+        }
+
+        /// <summary>Why the access log cannot be appended to at <paramref name="path"/> (what the start would find), or null.</summary>
+        private static string? AccessLogProblem(string path)
+        {
+            var full = Path.GetFullPath(path);
+            if (FolderProblem(full) is { } problem) return problem;
+            if (!System.IO.File.Exists(full)) return null;
+            try
+            {
+                using var probe = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"{full} cannot be appended to: {ConfigFile.Reason(e)}";
+            }
         }
 
         /// <summary><c>gateway.cluster</c>: read and checked only when enabled, so a lone gateway ignores the section.</summary>
@@ -213,7 +269,7 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.max-draining", "must be at least 1 (one node at a time drains by default)");
             var reserve = Duration($"{key}.queue-reserve", TimeSpan.FromSeconds(10));
             if (deadline is { } d && reserve > d)
-                throw Error($"{key}.queue-reserve", $"{reserve.TotalSeconds}s is longer than the drain deadline ({d.TotalSeconds}s): a queued node could not drain in time");
+                throw Error(Blame($"{key}.queue-reserve", "gateway.drain.deadline"), $"{reserve.TotalSeconds}s is longer than the drain deadline ({d.TotalSeconds}s): a queued node could not drain in time");
             var down = Duration($"{key}.down-unreachable-after", TimeSpan.FromSeconds(20));
             if (down <= TimeSpan.Zero)
                 throw Error($"{key}.down-unreachable-after", "must be greater than 0s");
@@ -337,26 +393,16 @@ public static class GatewayConfigLoader
             var grace = Duration($"{key}.min-body-rate-grace", fallback.MinBodyRateGrace);
             // Kestrel measures the rate once a second: a grace of one second or less would cut a body before its first tick.
             if (rate > 0 && grace <= TimeSpan.FromSeconds(1))
-                throw Error($"{key}.min-body-rate-grace", "must be longer than 1s");
+                throw Error(Blame($"{key}.min-body-rate-grace", $"{key}.min-body-bytes-per-second"), "the grace must be longer than 1s while a minimum rate is set");
             return new LimitSettings(connections, line, headers, body, headerTimeout, rate, grace);
         }
 
+        /// <summary>A size with its unit written (<c>8KiB</c>, <c>30MiB</c>, <c>512B</c>).</summary>
         private long Bytes(string key, long fallback)
         {
             if (!config.HasPath(key)) return fallback;
-            var text = String(key);
-            if (text is not null && text.TrimStart().StartsWith('-'))
-                throw Error(key, $"{text} is negative");
-            long? value;
-            try
-            {
-                value = config.GetByteSize(key);
-            }
-            catch (Exception)
-            {
-                value = null;
-            }
-            return value ?? throw Error(key, $"\"{text}\" is not a size: write e.g. 8KiB, 32KiB or 30MiB");
+            var text = String(key) ?? throw Error(key, "missing: write a size, e.g. 8KiB");
+            return ConfigUnits.TryParseSize(text, out var value, out var problem) ? value : throw Error(key, problem);
         }
 
         /// <summary>A route on a tcp listener relays bytes: no path or host to match, no answer of its own, one upstream.</summary>
@@ -397,9 +443,7 @@ public static class GatewayConfigLoader
         }
 
         /// <summary>Where relative certificate paths start: the config file's folder (the working folder for the embedded default).</summary>
-        private string Folder => source == EmbeddedDefaultName
-            ? Directory.GetCurrentDirectory()
-            : Path.GetDirectoryName(Path.GetFullPath(source)) ?? Directory.GetCurrentDirectory();
+        private string Folder => FolderOf(source);
 
         private string File(string key, string? text) =>
             string.IsNullOrWhiteSpace(text) ? throw Error(key, "must name a file") : Path.GetFullPath(text, Folder);
@@ -443,6 +487,9 @@ public static class GatewayConfigLoader
             if (privateKey is null) throw Error($"{key}.{keyKey}", "missing: name the PEM private key file");
             var files = new CertificateFiles(File($"{key}.{certificateKey}", certificate), File($"{key}.{keyKey}", privateKey), key);
             if (!readCertificates) return files;
+            foreach (var (name, path) in new[] { (certificateKey, files.Certificate), (keyKey, files.PrivateKey) })
+                if (ConfigFile.Problem(path) is { } unusable)
+                    throw Error($"{key}.{name}", $"{path}: {unusable}");
             try
             {
                 CertificateLoader.Load(files, DateTimeOffset.UtcNow).Dispose();
@@ -457,6 +504,8 @@ public static class GatewayConfigLoader
         private UpstreamTlsSettings ReadUpstreamTls(string key)
         {
             var ca = String($"{key}.ca") is { } caText ? File($"{key}.ca", caText) : null;
+            if (ca is not null && readCertificates && ConfigFile.Problem(ca) is { } unusable)
+                throw Error($"{key}.ca", $"{ca}: {unusable}");
             if (ca is not null && readCertificates)
             {
                 try
@@ -506,7 +555,7 @@ public static class GatewayConfigLoader
             if (tls is not null && endpoints.All(e => e.Scheme != Uri.UriSchemeHttps))
                 throw Error($"{key}.tls", "no endpoint is https://: TLS settings would not be used");
             var ejectFor = Duration($"{key}.eject-for", UpstreamSettings.DefaultEjectFor);
-            return new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor };
+            return ReadUpstreamPolicy(key, new UpstreamSettings(name, endpoints, connect, response) { Tls = tls, EjectFor = ejectFor });
         }
 
         private Uri Endpoint(string key, HoconValue value)
@@ -518,8 +567,10 @@ public static class GatewayConfigLoader
             // Without a scheme the port must be written: "host:port" or "[ipv6]:port".
             var portWritten = hasScheme || System.Text.RegularExpressions.Regex.IsMatch(text, @"^(\[[0-9a-fA-F:.]+\]|[^:/\[\]]+):\d{1,5}$");
             if (!portWritten || !Uri.TryCreate(hasScheme ? text : "http://" + text, UriKind.Absolute, out var uri)
-                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
-                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port or https://host:port");
+                || uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Upstreams.UpstreamProtocols.H2cScheme)
+                throw Error(key, $"\"{text}\" is not an endpoint: write host:port, http://host:port, h2c://host:port (HTTP/2 without TLS) or https://host:port");
+            if (EndpointRules.Problem(text, uri) is { } problem)
+                throw Error(key, problem);
             return new Uri(uri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         }
 
@@ -532,9 +583,11 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.listener", $"unknown listener \"{listener}\" (known: {string.Join(", ", listeners)})");
 
             var prefix = String($"{key}.path-prefix") ?? "/";
-            if (!prefix.StartsWith('/'))
-                throw Error($"{key}.path-prefix", $"\"{prefix}\" must start with /");
+            if (RouteRules.PrefixProblem(prefix) is { } never)
+                throw Error($"{key}.path-prefix", never);
             var host = String($"{key}.host");
+            if (host is not null && RouteRules.HostProblem(host) is { } unmatched)
+                throw Error($"{key}.host", unmatched);
 
             var upstream = String($"{key}.upstream");
             var direct = config.HasPath($"{key}.direct-response") ? ReadDirect($"{key}.direct-response") : null;
@@ -549,7 +602,36 @@ public static class GatewayConfigLoader
                 throw Error($"{key}.upstream", upstreams.Count == 0
                     ? $"unknown upstream \"{upstream}\" (no upstream is configured)"
                     : $"unknown upstream \"{upstream}\" (known: {string.Join(", ", upstreams)})");
-            return new RouteSettings(name, listener, prefix, host, upstream, direct) { RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams") };
+            return new RouteSettings(name, listener, prefix, host, upstream, direct)
+            {
+                RedirectHttps = redirect, Streams = ReadStreams($"{key}.streams"), Forwarding = ReadForwarding(key),
+            };
+        }
+
+        private ForwardingSettings ReadForwarding(string route)
+        {
+            var mode = String($"{route}.forwarded-headers") switch
+            {
+                null or "replace" => ForwardedHeadersMode.Replace,
+                "append" => ForwardedHeadersMode.Append,
+                "off" => ForwardedHeadersMode.Off,
+                var other => throw Error($"{route}.forwarded-headers", $"\"{other}\" is not a mode: write replace, append or off"),
+            };
+            var key = $"{route}.trusted-proxies";
+            var value = config.GetValue(key);
+            List<string> trusted = [];
+            if (value is not null && !value.IsEmpty)
+            {
+                if (mode != ForwardedHeadersMode.Append)
+                    throw Error(key, "only used with forwarded-headers = append (the peers whose forwarding headers are kept)");
+                if (value.IsString() || value.IsObject())
+                    throw Error(key, "must be a list of CIDR ranges, e.g. [\"10.0.0.0/8\"]");
+                foreach (var range in value.GetArray().Select(v => v.IsString() ? v.GetString() : null))
+                    trusted.Add(range is not null && Routing.TrustedProxies.TryParseRange(range, out _)
+                        ? range
+                        : throw Error(key, $"\"{range}\" is not an address range: write e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"fd00::/8\""));
+            }
+            return new ForwardingSettings(mode, trusted, Bool($"{route}.preserve-host", false));
         }
 
         private int Port(string key)
@@ -595,25 +677,13 @@ public static class GatewayConfigLoader
             return int.TryParse(text, out var n) ? n : throw Error(key, $"\"{text}\" is not a whole number");
         }
 
+        /// <summary>A duration with its unit written (<c>500ms</c>, <c>30s</c>): a bare number is refused, not read as milliseconds.</summary>
         private TimeSpan Duration(string key, TimeSpan? fallback = null)
         {
             if (!config.HasPath(key))
                 return fallback ?? throw Error(key, "missing");
-            var text = String(key);
-            if (text is not null && text.TrimStart().StartsWith('-'))
-                throw Error(key, $"{text} is negative");
-            TimeSpan value;
-            try
-            {
-                value = config.GetTimeSpan(key, allowInfinite: false);
-            }
-            catch (Exception)
-            {
-                throw Error(key, $"\"{text}\" is not a duration: write e.g. 500ms, 5s or 2m");
-            }
-            if (value < TimeSpan.Zero)
-                throw Error(key, $"{text} is negative");
-            return value;
+            var text = String(key) ?? throw Error(key, "missing: write a duration, e.g. 30s");
+            return ConfigUnits.TryParseDuration(text, out var value, out var problem) ? value : throw Error(key, problem);
         }
 
         private IPEndPoint Address(string key)
@@ -624,16 +694,18 @@ public static class GatewayConfigLoader
             throw Error(key, $"\"{text}\" is not an address: write ip:port, [ipv6]:port or localhost:port (port 0–65535)");
         }
 
+        /// <summary>No two sockets of the file on one address, nor a wildcard beside a specific address on the same port.</summary>
         private void CheckDistinctAddresses(List<ListenerSettings> listeners, AdminSettings admin)
         {
-            var seen = new Dictionary<IPEndPoint, string>();
+            var seen = new List<(string Key, IPEndPoint Address)>();
             foreach (var (key, address) in listeners.Select(l => ($"gateway.listeners.{l.Name}.address", l.Address))
                          .Append(("gateway.admin.address", admin.Address)))
             {
-                if (address.Port == 0) continue;
-                if (seen.TryGetValue(address, out var other))
-                    throw Error(key, $"{address} is already used by {other}");
-                seen[address] = key;
+                if (seen.FirstOrDefault(s => AddressOverlap.Overlaps(s.Address, address)) is { Key: { } other, Address: { } taken })
+                    throw Error(key, taken.Equals(address)
+                        ? $"{address} is already used by {other}"
+                        : $"{address} overlaps {taken} of {other}: a wildcard address takes the port on every interface of its family, so both cannot be bound; use one, or another port");
+                seen.Add((key, address));
             }
         }
     }

@@ -34,6 +34,23 @@ public sealed record GatewaySettings(
 
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
+
+    /// <summary>What reading the file noticed without refusing it, one line each (an optional include that is missing).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The name this gateway gives itself in the <c>Via</c> header of requests and responses it forwards.</summary>
+    public string ViaName { get; init; } = DefaultViaName;
+
+    /// <summary>The host name when it is a valid Via pseudonym (an HTTP token), else <c>gateway</c>.</summary>
+    public static readonly string DefaultViaName = IsToken(Environment.MachineName) ? Environment.MachineName : "gateway";
+
+    /// <summary>An HTTP token (RFC 9110 §5.6.2): what a Via pseudonym must be.</summary>
+    public static bool IsToken(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+            if (!char.IsAsciiLetterOrDigit(c) && "!#$%&'*+-.^_`|~".IndexOf(c) < 0) return false;
+        return !text.IsEmpty;
+    }
 }
 
 /// <summary>Where access log lines go ("stdout" or a file, appended) and how many may wait to be written.</summary>
@@ -93,6 +110,41 @@ public sealed record RouteSettings(
 
     /// <summary>What a drain does to this route's long-lived streams (WebSockets, server-sent events).</summary>
     public StreamSettings Streams { get; init; } = StreamSettings.Default;
+
+    /// <summary>What the upstream is told about the client (forwarding headers) and which Host it sees.</summary>
+    public ForwardingSettings Forwarding { get; init; } = ForwardingSettings.Default;
+}
+
+/// <summary>What a route's upstream learns of the client: the forwarding headers, and the Host header it gets.</summary>
+/// <param name="TrustedProxies">
+/// <see cref="ForwardedHeadersMode.Append"/> only: the peers (CIDR ranges as written) whose forwarding headers are
+/// kept; empty: every peer is trusted.
+/// </param>
+/// <param name="PreserveHost">The upstream gets the client's Host; otherwise its own (the endpoint's host:port).</param>
+public sealed record ForwardingSettings(ForwardedHeadersMode ForwardedHeaders, IReadOnlyList<string> TrustedProxies, bool PreserveHost)
+{
+    public static readonly ForwardingSettings Default = new(ForwardedHeadersMode.Replace, [], false);
+
+    // By value, list included: a route read again (a reload, the cluster's wire) is the same route.
+    public bool Equals(ForwardingSettings? other) =>
+        other is not null && ForwardedHeaders == other.ForwardedHeaders && PreserveHost == other.PreserveHost
+        && TrustedProxies.SequenceEqual(other.TrustedProxies);
+
+    public override int GetHashCode() => HashCode.Combine(ForwardedHeaders, PreserveHost, TrustedProxies.Count);
+
+    public override string ToString() =>
+        $"ForwardingSettings {{ ForwardedHeaders = {ForwardedHeaders}, TrustedProxies = [{string.Join(", ", TrustedProxies)}], PreserveHost = {PreserveHost} }}";
+}
+
+/// <summary>What happens to <c>X-Forwarded-*</c>, <c>Forwarded</c> and <c>X-Real-IP</c> on the way to the upstream.</summary>
+public enum ForwardedHeadersMode
+{
+    /// <summary>The client's are dropped; X-Forwarded-For, -Proto and -Host are set from the connection.</summary>
+    Replace,
+    /// <summary>Behind a trusted proxy: its headers are kept and ours appended; a peer not trusted gets Replace.</summary>
+    Append,
+    /// <summary>None reaches the upstream: the client's are dropped and none is added.</summary>
+    Off,
 }
 
 /// <summary>The HTTP→HTTPS redirect of a route; <paramref name="Port"/> null means the default port (443).</summary>
@@ -137,6 +189,35 @@ public sealed record UpstreamSettings(
     public TimeSpan EjectFor { get; init; } = DefaultEjectFor;
 
     public static readonly TimeSpan DefaultEjectFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>Passive health: this many 5xx answers in a row eject an endpoint for <see cref="EjectFor"/>; 0: never.</summary>
+    public int EjectAfter5xx { get; init; }
+
+    /// <summary>Active health checks of the endpoints; null: passive health only.</summary>
+    public HealthCheckSettings? HealthCheck { get; init; }
+
+    /// <summary>An endpoint back in rotation (recovered, undrained, newly resolved) gets a share that grows over this long; zero: its full share at once.</summary>
+    public TimeSpan SlowStart { get; init; } = DefaultSlowStart;
+
+    public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many more endpoints a request that may be retried is tried on (0: none).</summary>
+    public int Retries { get; init; } = 1;
+
+    /// <summary>How much of a request body is kept so that it can be sent again on a retry.</summary>
+    public int RetryBuffer { get; init; } = DefaultRetryBuffer;
+
+    public const int DefaultRetryBuffer = 64 * 1024;
+
+    /// <summary>Retries are at most this share of the requests (plus a small reserve), so they never double the load.</summary>
+    public double RetryBudget { get; init; } = DefaultRetryBudget;
+
+    public const double DefaultRetryBudget = 0.2;
+
+    /// <summary>Endpoints written with a DNS name are resolved again this often, one endpoint per address; zero: each new connection resolves the name.</summary>
+    public TimeSpan DnsRefresh { get; init; } = DefaultDnsRefresh;
+
+    public static readonly TimeSpan DefaultDnsRefresh = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>

@@ -117,7 +117,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         _drain = first ? drain : _drain!.Earliest(drain);
         _drainRequester = Sender;
         var remaining = _drain.Remaining(Context.System.Scheduler);
-        if (_port.Streams > 0)
+        // A request in flight may still turn into a stream: an event stream is known by its response.
+        if (_port.Streams > 0 || _port.InFlight > 0)
             Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
         {

@@ -32,6 +32,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     private readonly TaskCompletionSource _clientSideDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastActivity = Environment.TickCount64;
     private int _forced;
+    private UpstreamEndpoint? _endpoint;
 
     public TcpConnection(Socket socket, ListenerHandle listener, UpstreamHandle upstream, ILogger logger)
     {
@@ -66,7 +67,15 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _listener.ConnectionOpened();
         _listener.RequestStarted(connectionBecameActive: true);
         _upstream.Enter();
-        Endpoint = ParseEndpoint(_upstream.NextEndpoint());
+        // Counted on its endpoint while open, so that draining the endpoint waits for this connection too.
+        if (_upstream.Endpoints.Lease() is not { } endpoint)
+        {
+            _logger.LogWarning("TCP connection {Id} on listener {Listener}: every endpoint of upstream {Upstream} is drained; closed", Id, _listener.Name, _upstream.Name);
+            _ = OnUpstreamSideDone(Task.FromCanceled<Done>(new CancellationToken(canceled: true)));
+            return;
+        }
+        _endpoint = endpoint;
+        Endpoint = endpoint.SocketAddress;
         var (connected, sent) = Source.FromGraph(new SocketSource(_socket, Touch, () => _clientSideDone.TrySetResult()))
             .Via(_killSwitch.Flow<ByteString>())
             .ViaMaterialized(system.TcpStream().OutgoingConnection(Endpoint, halfClose: true, connectionTimeout: _upstream.Settings.ConnectTimeout), Keep.Right)
@@ -102,6 +111,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         {
         }
         _socket.Dispose();
+        _endpoint?.Leave();
         _upstream.Leave();
         _listener.RequestEnded(connectionBecameIdle: true);
         _listener.ConnectionClosed();
@@ -139,11 +149,5 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
             _socket.Dispose();
             _clientSideDone.TrySetResult();
         }, TaskScheduler.Default);
-    }
-
-    private static EndPoint ParseEndpoint(string endpoint)
-    {
-        var uri = new Uri(endpoint);
-        return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? new IPEndPoint(ip, uri.Port) : new DnsEndPoint(uri.Host, uri.Port);
     }
 }

@@ -156,6 +156,8 @@ public static class GatewayHostingExtensions
         kestrel.AddServerHeader = false;
         // h2c connections carry the client's :scheme (http); see CleartextHttp2Detection.
         kestrel.AllowAlternateSchemes = true;
+        // Content-Length must be digits, and the headers a Connection header names must be seen (see there).
+        kestrel.RequestHeaderEncodingSelector = RequestHeaderReading.Select;
         ServerLimits.Apply(kestrel.Limits, limits);
     }
 

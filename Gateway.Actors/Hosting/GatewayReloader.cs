@@ -58,7 +58,8 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var source = runtime.Settings.Source;
         try
         {
-            var next = GatewayConfigLoader.Load(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
+            // Exactly what `check` runs, on a thread of its own and within its time limit: no file can hold up or take down this process.
+            var next = await GatewayConfigLoader.LoadAsync(source == GatewayConfigLoader.EmbeddedDefaultName ? null : source);
             var report = await ApplyAsync(next);
             // A cluster node replicates the routes and upstreams it applied; each node keeps its own listeners.
             if (runtime.Cluster is { } cluster) await cluster.PublishAsync(next);
@@ -138,7 +139,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
                 Admin = now.Admin, Drain = now.Drain, Limits = now.Limits, AccessLog = now.AccessLog, JsonLogs = now.JsonLogs,
                 Cluster = now.Cluster, IoThreads = now.IoThreads, HotRestart = now.HotRestart,
             }, upstreams,
-            new RouteTable(next.Routes, upstreams, runtime.Metrics)));
+            new RouteTable(next.Routes, upstreams, runtime.Metrics, next.ViaName)));
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;
@@ -257,14 +258,9 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
     private static bool SameAddress(ListenerSettings wanted, ListenerHandle bound) =>
         wanted.Address.Port == 0 ? wanted.Address.Address.Equals(bound.Address.Address) : wanted.Address.Equals(bound.Address);
 
-    /// <summary>
-    /// Every setting compared: the endpoints in order, and all the rest by value (a setting added later is compared
-    /// too; one that compares by reference only ever replaces a pool more often than needed, never keeps a stale one).
-    /// </summary>
+    /// <summary>Every setting equal (the endpoint list by its items): the running pool and its endpoint states stay.</summary>
     private static bool SameUpstream(UpstreamSettings a, UpstreamSettings b) =>
-        a.Endpoints.SequenceEqual(b.Endpoints) && (a with { Endpoints = NoEndpoints }).Equals(b with { Endpoints = NoEndpoints });
-
-    private static readonly IReadOnlyList<Uri> NoEndpoints = Array.Empty<Uri>();
+        a.Endpoints.SequenceEqual(b.Endpoints) && a with { Endpoints = b.Endpoints } == b;
 
     /// <summary>Stops the servers of added listeners (after the drain, their connections are gone).</summary>
     public async ValueTask DisposeAsync()

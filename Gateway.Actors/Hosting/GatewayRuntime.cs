@@ -19,7 +19,9 @@ public sealed class GatewayRuntime
     internal GatewayRuntime(GatewaySettings settings, ListenerRegistry listeners, IReadOnlyList<UpstreamHandle> upstreams, GatewayState state)
     {
         Metrics = new Telemetry.GatewayMetrics(this);
-        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics));
+        EndpointDrains = new EndpointDrains(settings.Drain.Deadline);
+        foreach (var upstream in upstreams) upstream.Drains = EndpointDrains;
+        _current = new Snapshot(settings, upstreams, new RouteTable(settings.Routes, upstreams, Metrics, settings.ViaName));
         Listeners = listeners;
         State = state;
     }
@@ -38,7 +40,14 @@ public sealed class GatewayRuntime
 
     internal Snapshot Current => Volatile.Read(ref _current);
 
-    internal void Swap(Snapshot next) => Volatile.Write(ref _current, next);
+    internal void Swap(Snapshot next)
+    {
+        foreach (var upstream in next.Upstreams) upstream.Drains = EndpointDrains;
+        Volatile.Write(ref _current, next);
+    }
+
+    /// <summary>The endpoint drains an operator asked for (this node's and, on a cluster, the replicated ones).</summary>
+    public EndpointDrains EndpointDrains { get; }
 
     /// <summary>1 for a gateway started fresh; one more than its predecessor's after a hot restart.</summary>
     public int Generation { get; init; } = 1;

@@ -22,6 +22,7 @@ public sealed class ListenerHandle : IListenerPort
     private long _open;
     private long _active;
     private long _inFlight;
+    private long _requests;
     private long _accepted;
     private long _forced;
     private long _streams;
@@ -69,6 +70,9 @@ public sealed class ListenerHandle : IListenerPort
     public long ActiveConnections => Interlocked.Read(ref _active);
     public long IdleConnections => Math.Max(0, OpenConnections - ActiveConnections);
     public long InFlightRequests => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Requests answered since this process started (tcp: connections relayed to their end).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
     public long AcceptedConnections => Interlocked.Read(ref _accepted);
 
     /// <summary>Long-lived streams in flight (WebSocket upgrades, server-sent events).</summary>
@@ -269,6 +273,7 @@ public sealed class ListenerHandle : IListenerPort
     internal void RequestEnded(bool connectionBecameIdle)
     {
         Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _requests);
         if (connectionBecameIdle) Interlocked.Decrement(ref _active);
     }
 

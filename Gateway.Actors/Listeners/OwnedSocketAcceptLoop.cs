@@ -66,6 +66,9 @@ internal sealed class OwnedSocketAcceptLoop(ListenerHandle listener, SocketConne
                     continue;
                 }
             }
+            // As Kestrel's own accept loop does: a response written in two parts (headers, then body) must not wait
+            // for the client's delayed ACK of the first (Nagle), 40 ms per request for a client sending one at a time.
+            accepted.NoDelay = true;
             listener.AcceptedByLoop();
             return connections.Create(accepted);
         }

@@ -1,37 +1,44 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Gateway.Connections;
+using Gateway.Configuration;
 using Microsoft.AspNetCore.Http;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Routing;
 
 /// <summary>
 /// Relays a server-sent event stream so that a drain can end it between two events — never inside one — with an
 /// optional <c>retry:</c> hint, and the response completes normally (the client sees the end of the stream, not an
-/// error). Any other response is left to YARP.
+/// error). A response is a stream by its media type, <c>text/event-stream</c>, whatever the request's Accept said;
+/// <see cref="ForwardingTransform"/> runs this once it has finished the response's head.
 /// </summary>
-internal sealed class EventStreamRelay(LongLivedStream stream) : HttpTransformer
+internal static class EventStreamRelay
 {
-    public override async ValueTask<bool> TransformResponseAsync(HttpContext context, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    /// <summary>Relays the upstream's event stream to the client until either side ends it, or the drain does.</summary>
+    public static async Task RunAsync(HttpContext context, HttpResponseMessage proxyResponse, StreamSettings settings)
     {
-        if (!await base.TransformResponseAsync(context, proxyResponse, cancellationToken)) return false;
-        if (proxyResponse?.Content.Headers.ContentType?.MediaType != "text/event-stream") return true;
-
+        using var stream = GatewayRequestHandler.ConnectionOf(context)?.OpenStream(settings);
         // YARP's token carries its response timeout, which its own copy renews on every read; this relay is not
         // bound by it — the stream lasts until either side ends it or the drain does.
-        var upstream = await proxyResponse.Content.ReadAsStreamAsync(context.RequestAborted);
-        await RelayAsync(upstream, context.Response, context.RequestAborted);
-        return false;
+        var aborted = context.RequestAborted;
+        try
+        {
+            var upstream = await proxyResponse.Content.ReadAsStreamAsync(aborted);
+            await RelayAsync(upstream, context.Response, stream?.Goodbye ?? CancellationToken.None, settings, aborted);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException)
+        {
+            // The client left, or the upstream broke off inside the stream: the client must not take that for a
+            // complete stream, so its response is aborted rather than ended.
+            if (!aborted.IsCancellationRequested) context.Abort();
+        }
     }
 
-    private async Task RelayAsync(Stream upstream, HttpResponse response, CancellationToken aborted)
+    private static async Task RelayAsync(Stream upstream, HttpResponse response, CancellationToken goodbye, StreamSettings settings, CancellationToken aborted)
     {
         await response.StartAsync(aborted);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var boundary = new EventBoundary();
-        var goodbye = stream.Goodbye;
         using var goodbyeOrAborted = CancellationTokenSource.CreateLinkedTokenSource(aborted, goodbye);
         try
         {
@@ -53,9 +60,9 @@ internal sealed class EventStreamRelay(LongLivedStream stream) : HttpTransformer
                 await response.Body.WriteAsync(buffer.AsMemory(0, count), aborted);
                 await response.Body.FlushAsync(aborted);
             }
-            if (stream.Settings.SseRetry > TimeSpan.Zero)
+            if (settings.SseRetry > TimeSpan.Zero)
                 await response.Body.WriteAsync(Encoding.ASCII.GetBytes(
-                    $"retry: {((long)stream.Settings.SseRetry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n"), aborted);
+                    $"retry: {((long)settings.SseRetry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n"), aborted);
         }
         finally
         {

@@ -63,31 +63,65 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     private async Task ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
     {
         var upstream = route.Upstream!;
-        var index = upstream.NextEndpointIndex();
-        var endpoint = upstream.Endpoint(index);
-        var stream = IsStream(context.Request) ? connection.OpenStream(route.Settings.Streams) : null;
+        if (upstream.Endpoints.Lease() is not { } endpoint)
+        {
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"503 Service Unavailable: every endpoint of upstream {upstream.Name} is drained\n");
+            return;
+        }
+        upstream.Budget.Deposit();
+        // A WebSocket is a stream from its request on; an event stream is recognised by its response (the transform).
+        var stream = IsWebSocket(context) ? connection.OpenStream(route.Settings.Streams) : null;
+        using var grpc = Grpc.GrpcCall.Start(context, connection, upstream, route.Settings.Streams); // gRPC: its clocks, trailers, goodbye
         upstream.Enter();
         ForwarderError error;
         try
         {
-            if (stream is not null && context.WebSockets.IsWebSocketRequest)
+            if (stream is not null)
             {
-                if (await WebSocketRelay.RunAsync(context, upstream, endpoint, stream) is not { } failure) return;
-                await UpstreamFailedAsync(context, route, endpoint, ForwarderError.UpgradeRequestDestination, failure);
+                string? failure;
+                try
+                {
+                    failure = await WebSocketRelay.RunAsync(context, upstream, endpoint, stream, route.Transform);
+                }
+                finally
+                {
+                    endpoint.Leave();
+                }
+                if (failure is null) return;
+                await UpstreamFailedAsync(context, route, endpoint.Destination, ForwarderError.UpgradeRequestDestination, failure);
                 return;
             }
-            var transformer = stream is null ? HttpTransformer.Default : new EventStreamRelay(stream);
+            HttpTransformer transformer = grpc is null ? route.Transform : new Grpc.GrpcTransformer(route.Transform, grpc);
+            var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
-                error = await forwarder.SendAsync(context, endpoint, upstream.Invoker, upstream.RequestConfig, transformer);
-                if (error == ForwarderError.None || !UpstreamRetry.NeverReached(context, error)) break;
-                if (upstream.ConnectFailed(index))
-                    Log.EndpointEjected(logger, upstream.Name, endpoint, upstream.Settings.EjectFor.TotalSeconds);
-                if (!UpstreamRetry.MayRetry(context) || upstream.OtherEndpointIndex(index) is not { } next) break;
-                Log.Retried(logger, route.Settings.Name, context.Request.Method, endpoint, upstream.Endpoint(next));
+                try
+                {
+                    error = grpc is null
+                        ? await forwarder.SendAsync(context, endpoint.Destination, endpoint.Invoker, endpoint.RequestConfig, transformer)
+                        : grpc.Outcome(await forwarder.SendAsync(context, endpoint.Destination, endpoint.Invoker, Grpc.GrpcCall.RequestConfig(endpoint.RequestConfig), transformer, grpc.AttemptStarting()));
+                }
+                finally
+                {
+                    endpoint.Leave();
+                }
+                var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error);
+                if (upstream.Observe(endpoint, UpstreamRetry.EndpointFault(error), reason == RetryReason.NeverReached, context.Response.StatusCode))
+                    Log.EndpointEjected(logger, upstream.Name, endpoint.ToString(), upstream.Settings.EjectFor.TotalSeconds);
+                if (reason is not { } why || retry is null) break;
+                if (retry.Next(endpoint, why, out var refused) is not { } next)
+                {
+                    if (refused is not null)
+                    {
+                        Log.NotRetried(logger, route.Settings.Name, context.Request.Method, endpoint.ToString(), refused);
+                        runtime.Metrics.UpstreamError(upstream.Name, "NotRetried");
+                    }
+                    break;
+                }
+                Log.Retried(logger, route.Settings.Name, context.Request.Method, endpoint.ToString(), why, next.ToString());
                 runtime.Metrics.UpstreamError(upstream.Name, "Retried");
-                UpstreamRetry.Reset(context);
-                (index, endpoint) = (next, upstream.Endpoint(next));
+                endpoint = next;
             }
         }
         finally
@@ -97,7 +131,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
         if (error == ForwarderError.None) return;
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-        await UpstreamFailedAsync(context, route, endpoint, error, exception?.GetBaseException().Message);
+        await UpstreamFailedAsync(context, route, endpoint.Destination, error, exception?.GetBaseException().Message);
     }
 
     private async Task UpstreamFailedAsync(HttpContext context, CompiledRoute route, string endpoint, ForwarderError error, string? reason)
@@ -134,13 +168,13 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         context.Response.ContentLength = 0;
     }
 
-    /// <summary>A WebSocket upgrade or a server-sent event stream: long-lived, reported apart from plain requests.</summary>
-    private static bool IsStream(HttpRequest request) =>
-        request.Headers.Upgrade.Count > 0
-        || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A WebSocket handshake (HTTP/1.1 upgrade or HTTP/2 extended CONNECT); the cheap test first, as the middleware's.</summary>
+    private static bool IsWebSocket(HttpContext context) =>
+        (context.Request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(context.Request.Method)) && context.WebSockets.IsWebSocketRequest;
 
     private static Task WriteAsync(HttpContext context, int status, string body)
     {
+        if (Grpc.GrpcStatusResponse.Applies(context, status)) return Grpc.GrpcStatusResponse.WriteAsync(context, status, body);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         var bytes = Encoding.UTF8.GetBytes(body);
@@ -155,8 +189,12 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         public static partial void EndpointEjected(ILogger logger, string upstream, string endpoint, double seconds);
 
         [LoggerMessage(EventId = EventIds.Retried, Level = LogLevel.Information,
-            Message = "Route {Route}: {Method} never reached {Failed}; retried on {Next}")]
-        public static partial void Retried(ILogger logger, string route, string method, string failed, string next);
+            Message = "Route {Route}: {Method} to {Failed} failed ({Reason}); retried on {Next}")]
+        public static partial void Retried(ILogger logger, string route, string method, string failed, RetryReason reason, string next);
+
+        [LoggerMessage(EventId = EventIds.NotRetried, Level = LogLevel.Warning,
+            Message = "Route {Route}: {Method} to {Failed} could have been retried, but {Why}")]
+        public static partial void NotRetried(ILogger logger, string route, string method, string failed, string why);
 
         [LoggerMessage(EventId = EventIds.ForwardFailed, Level = LogLevel.Warning,
             Message = "Route {Route}: forwarding to upstream {Upstream} ({Endpoint}) failed: {Error} {Reason}")]

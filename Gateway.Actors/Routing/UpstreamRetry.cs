@@ -1,43 +1,127 @@
 using System.Net.Http;
 using System.Net.Sockets;
+using Gateway.Upstreams;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Routing;
 
-/// <summary>
-/// When a failed forward may be tried again on another endpoint: only when the request provably never reached the
-/// upstream (no connection could be made) and replaying it is harmless (an idempotent method without a body).
-/// </summary>
-internal static class UpstreamRetry
+/// <summary>Why a failed forward may be sent again on another endpoint.</summary>
+internal enum RetryReason
 {
-    /// <summary>The forward failed before any connection to the endpoint existed: nothing was sent.</summary>
-    public static bool NeverReached(HttpContext context, ForwarderError error)
+    /// <summary>
+    /// The request provably never reached the endpoint: no connection could be made (refused, unreachable, TLS
+    /// failed). Safe for every method; the endpoint leaves the rotation for <c>eject-for</c>.
+    /// </summary>
+    NeverReached,
+    /// <summary>
+    /// An HTTP/2 endpoint did not process the stream: REFUSED_STREAM, or above the last stream id of its GOAWAY (see
+    /// <see cref="UnprocessedRetry"/>). Safe for every method, on another endpoint or a new connection to the same one;
+    /// the endpoint stays in rotation (it may only be shutting down one connection).
+    /// </summary>
+    Refused,
+    /// <summary>The endpoint closed the connection before any answer (a <c>Connection: close</c> race): idempotent methods only.</summary>
+    ClosedBeforeAnswer,
+}
+
+/// <summary>
+/// The retries of one request: on another endpoint, when the failure allows it (<see cref="RetryReason"/>), nothing
+/// of the response was sent, the body read so far was kept (<see cref="RetryBody"/>, up to the upstream's
+/// <c>retry-buffer</c>), retries are left (<c>retries</c>) and the upstream's <see cref="RetryBudget"/> allows one.
+/// </summary>
+internal sealed class UpstreamRetry
+{
+    private readonly HttpContext _context;
+    private readonly UpstreamHandle _upstream;
+    private readonly RetryBody? _body;
+    private List<UpstreamEndpoint>? _tried;
+    private int _retries;
+
+    private UpstreamRetry(HttpContext context, UpstreamHandle upstream, RetryBody? body)
     {
-        if (error != ForwarderError.Request) return false;
-        for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
-                return true;
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
-                return true;
-        }
-        return false;
+        _context = context;
+        _upstream = upstream;
+        _body = body;
     }
 
-    /// <summary>Replaying is harmless: an idempotent method, no request body, nothing of the response sent yet.</summary>
-    public static bool MayRetry(HttpContext context) =>
-        !context.Response.HasStarted
-        && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false
-        && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
-            || HttpMethods.IsOptions(context.Request.Method) || HttpMethods.IsPut(context.Request.Method)
-            || HttpMethods.IsDelete(context.Request.Method) || HttpMethods.IsTrace(context.Request.Method));
-
-    /// <summary>Clears what the failed attempt left on the context, so the next attempt starts clean.</summary>
-    public static void Reset(HttpContext context)
+    /// <summary>The retry state of a request about to be forwarded; null when its upstream never retries.</summary>
+    public static UpstreamRetry? For(HttpContext context, UpstreamHandle upstream)
     {
-        context.Features.Set<IForwarderErrorFeature>(null);
-        context.Response.StatusCode = StatusCodes.Status200OK;
+        if (upstream.Settings.Retries == 0) return null;
+        RetryBody? body = null;
+        // A gRPC call keeps the start of its body itself (GrpcRequestBody), message by message.
+        if (Grpc.GrpcCall.Of(context) is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false)
+        {
+            body = new RetryBody(context.Request.Body, upstream.Settings.RetryBuffer);
+            context.Request.Body = body;
+            context.Response.RegisterForDispose(body);
+        }
+        return new UpstreamRetry(context, upstream, body);
+    }
+
+    /// <summary>Why this failure may be retried, or null when it may not be (the endpoint may have acted on it).</summary>
+    public static RetryReason? Classify(HttpContext context, ForwarderError error)
+    {
+        if (UnprocessedRetry.Refused(context, error)) return RetryReason.Refused;
+        if (error is not (ForwarderError.Request or ForwarderError.RequestBodyDestination)) return null;
+        for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable }:
+                    return RetryReason.NeverReached;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
+                    return error == ForwarderError.Request ? RetryReason.ClosedBeforeAnswer : null;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The failure was the endpoint's (not the client's): it counts against the endpoint's health.</summary>
+    public static bool EndpointFault(ForwarderError error) => error is ForwarderError.Request or ForwarderError.RequestTimedOut
+        or ForwarderError.RequestBodyDestination or ForwarderError.ResponseBodyDestination or ForwarderError.ResponseHeaders
+        or ForwarderError.UpgradeRequestDestination or ForwarderError.UpgradeResponseDestination;
+
+    /// <summary>A method whose repetition has the effect of one (RFC 9110 §9.2.2).</summary>
+    public static bool Idempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
+
+    /// <summary>
+    /// The endpoint to send the request to next, counted in flight on it; null when it is not retried, with
+    /// <paramref name="refused"/> saying why when a retry was possible but not allowed.
+    /// </summary>
+    public UpstreamEndpoint? Next(UpstreamEndpoint failed, RetryReason reason, out string? refused)
+    {
+        refused = null;
+        if (_context.Response.HasStarted) return null;
+        if (reason == RetryReason.ClosedBeforeAnswer && !Idempotent(_context.Request.Method)) return null;
+        if (_retries >= _upstream.Settings.Retries) return null;
+        if (_body is not null && !_body.Rewind())
+        {
+            refused = $"{_body.BytesRead} bytes of its body were sent, more than retry-buffer ({_upstream.Settings.RetryBuffer}) keeps";
+            return null;
+        }
+        if (Grpc.GrpcCall.Of(_context) is { } call && !call.RequestBody.Rewind())
+        {
+            refused = "more of the call's messages were sent than the gateway keeps for a retry";
+            return null;
+        }
+        (_tried ??= []).Add(failed);
+        // A refused stream says nothing against its endpoint: with no other one, a new connection to it is tried.
+        if ((_upstream.Endpoints.Lease(_tried) ?? (reason == RetryReason.Refused ? _upstream.Endpoints.Lease() : null)) is not { } next) return null;
+        if (!_upstream.Budget.TryWithdraw())
+        {
+            next.Leave();
+            refused = "the retry budget is spent";
+            return null;
+        }
+        _retries++;
+        _context.Features.Set<IForwarderErrorFeature>(null);
+        _context.Response.StatusCode = StatusCodes.Status200OK;
+        return next;
     }
 }

@@ -1,5 +1,9 @@
 using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
 using Gateway.Connections;
 using Gateway.Upstreams;
 using Microsoft.AspNetCore.Http;
@@ -15,61 +19,80 @@ internal static class WebSocketRelay
     /// <summary>What a drain says to both ends of a relayed WebSocket.</summary>
     internal const string GoingAway = "going away";
 
-    private static readonly HashSet<string> HandshakeHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Host", "Connection", "Upgrade", "Keep-Alive", "Transfer-Encoding", "TE", "Proxy-Connection",
-        "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol", "Sec-WebSocket-Accept",
-    };
+    /// <summary>Each side's own handshake: the relay answers the client itself and makes its own handshake upstream.</summary>
+    private static readonly string[] HandshakeHeaders =
+        ["Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol", "Sec-WebSocket-Accept"];
 
     /// <summary>
-    /// Connects to the upstream first (its refusal or error status is answered as such, before the client is upgraded),
-    /// then accepts the client's WebSocket and relays until both sides have closed.
+    /// Connects to the upstream first — the handshake request built by the route's <see cref="ForwardingTransform"/>,
+    /// as every upstream request is; its refusal or error status is answered as such, before the client is upgraded —
+    /// then accepts the client's WebSocket (HTTP/1.1 upgrade or HTTP/2 extended CONNECT) and relays until both sides
+    /// have closed. Returns why the upstream could not be reached, or null.
     /// </summary>
-    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, string endpoint, LongLivedStream stream)
+    public static async Task<string?> RunAsync(HttpContext context, UpstreamHandle upstream, UpstreamEndpoint endpoint, LongLivedStream stream, ForwardingTransform transform)
     {
-        using var upstreamSocket = new ClientWebSocket();
-        var options = upstreamSocket.Options;
-        options.CollectHttpResponseDetails = true;
-        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols) options.AddSubProtocol(protocol);
-        foreach (var (name, value) in context.Request.Headers)
-            if (!HandshakeHeaders.Contains(name)) options.SetRequestHeader(name, value.ToString());
-        options.SetRequestHeader("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
-        options.SetRequestHeader("X-Forwarded-Proto", context.Request.Scheme);
-        options.SetRequestHeader("X-Forwarded-Host", context.Request.Host.Value);
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        using var handshake = new HttpRequestMessage(HttpMethod.Get, (Uri?)null) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        await transform.TransformRequestAsync(context, handshake, endpoint.Destination, context.RequestAborted);
+        handshake.RequestUri ??= new Uri(endpoint.Destination);
+        foreach (var name in HandshakeHeaders) handshake.Headers.Remove(name);
+        handshake.Headers.Connection.Add("Upgrade");
+        handshake.Headers.Upgrade.Add(new ProductHeaderValue("websocket"));
+        handshake.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", key);
+        handshake.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+        if (context.WebSockets.WebSocketRequestedProtocols is { Count: > 0 } protocols)
+            handshake.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", string.Join(", ", protocols));
 
+        HttpResponseMessage response;
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
         {
             connect.CancelAfter(upstream.Settings.ConnectTimeout + upstream.Settings.ResponseTimeout);
             try
             {
-                await upstreamSocket.ConnectAsync(Target(endpoint, context.Request), upstream.Invoker, connect.Token);
+                response = await endpoint.Invoker.SendAsync(handshake, connect.Token);
             }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException)
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
             {
                 if (context.RequestAborted.IsCancellationRequested) return null;
-                if (upstreamSocket.HttpStatusCode is var status && (int)status >= 400)
-                {
-                    context.Response.StatusCode = (int)status;
-                    return null;
-                }
                 return e is OperationCanceledException ? "the WebSocket handshake with the upstream timed out" : e.GetBaseException().Message;
             }
         }
-
-        using var client = await context.WebSockets.AcceptWebSocketAsync(upstreamSocket.SubProtocol);
-        var toClient = new Sender(client);
-        var toUpstream = new Sender(upstreamSocket);
-        using var goodbye = stream.Goodbye.Register(() => _ = Task.WhenAll(toClient.GoingAwayAsync(), toUpstream.GoingAwayAsync()));
-        await Task.WhenAll(PumpAsync(client, toUpstream, context.RequestAborted), PumpAsync(upstreamSocket, toClient, context.RequestAborted));
-        return null;
+        using (response)
+        {
+            try
+            {
+                if (response.StatusCode != HttpStatusCode.SwitchingProtocols)
+                {
+                    // The upstream turned the upgrade down: its answer goes to the client as it is.
+                    context.Response.StatusCode = (int)response.StatusCode;
+                    await transform.FinishResponseHeadAsync(context, response, context.RequestAborted);
+                    await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+                    return null;
+                }
+                if (response.Headers.NonValidated.TryGetValues("Sec-WebSocket-Accept", out var accept) == false || accept.ToString() != AcceptFor(key))
+                    return "the upstream's answer to the WebSocket handshake is not valid (Sec-WebSocket-Accept)";
+                await transform.FinishResponseHeadAsync(context, response, context.RequestAborted);
+            }
+            catch (InvalidDataException e)
+            {
+                return e.Message;
+            }
+            foreach (var name in HandshakeHeaders) context.Response.Headers.Remove(name);
+            var subProtocol = response.Headers.NonValidated.TryGetValues("Sec-WebSocket-Protocol", out var chosen) ? chosen.ToString() : null;
+            using var upstreamSocket = WebSocket.CreateFromStream(await response.Content.ReadAsStreamAsync(context.RequestAborted),
+                new WebSocketCreationOptions { IsServer = false, SubProtocol = subProtocol, KeepAliveInterval = WebSocket.DefaultKeepAliveInterval });
+            using var client = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
+            var toClient = new Sender(client);
+            var toUpstream = new Sender(upstreamSocket);
+            using var goodbye = stream.Goodbye.Register(() => _ = Task.WhenAll(toClient.GoingAwayAsync(), toUpstream.GoingAwayAsync()));
+            await Task.WhenAll(PumpAsync(client, toUpstream, context.RequestAborted), PumpAsync(upstreamSocket, toClient, context.RequestAborted));
+            return null;
+        }
     }
 
-    private static Uri Target(string endpoint, HttpRequest request)
-    {
-        var prefix = new Uri(endpoint);
-        var scheme = prefix.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
-        return new Uri($"{scheme}://{prefix.Authority}{prefix.AbsolutePath.TrimEnd('/')}{request.Path}{request.QueryString}");
-    }
+    /// <summary>The Sec-WebSocket-Accept a server must answer to <paramref name="key"/> (RFC 6455 §4.2.2).</summary>
+    private static string AcceptFor(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
     /// <summary>Receives from one side until its close frame, sending each message on to the other side.</summary>
     private static async Task PumpAsync(WebSocket from, Sender to, CancellationToken aborted)

@@ -37,6 +37,7 @@ public sealed class GatewayMetrics
         var overLimit = factory.CreateCounter("gateway_connections_over_limit_total", "Connections closed on arrival because the listener had max-connections open, by listener.", "listener");
         var refused = factory.CreateCounter("gateway_tls_refused_total", "Connections to a TLS listener closed before a request, by listener and reason.", "listener", "reason");
 
+        UpstreamEndpointMetrics.Register(factory, Registry, runtime);
         Registry.AddBeforeCollectCallback(() =>
         {
             foreach (var listener in runtime.Listeners.All)

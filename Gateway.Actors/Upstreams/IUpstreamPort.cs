@@ -1,8 +1,10 @@
+using Akka.Actor;
+
 namespace Gateway.Upstreams;
 
 /// <summary>
 /// What an <see cref="UpstreamActor"/> may do to its connection pool. In production it is
-/// <see cref="UpstreamHandle"/> (a SocketsHttpHandler); simulations implement it without sockets.
+/// <see cref="UpstreamHandle"/> (a SocketsHttpHandler per endpoint); simulations implement it without sockets.
 /// </summary>
 public interface IUpstreamPort
 {
@@ -17,4 +19,10 @@ public interface IUpstreamPort
 
     /// <summary>Closes the pool's connections; requests still in flight fail.</summary>
     void Close();
+
+    /// <summary>The endpoints whose states the actor owns (health checks, drains, DNS); null: none to manage.</summary>
+    EndpointSet? Endpoints => null;
+
+    /// <summary>Tells the port which actor owns it, so the admin API can reach that actor.</summary>
+    void Attach(IActorRef owner) { }
 }

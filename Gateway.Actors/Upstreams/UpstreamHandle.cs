@@ -1,89 +1,121 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Akka.Actor;
 using Gateway.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Gateway.Upstreams;
 
 /// <summary>
-/// One upstream in production: its own <see cref="SocketsHttpHandler"/> pool, round-robin over its endpoints, and a
-/// lock-free in-flight counter. Owned by its <see cref="UpstreamActor"/>, used by requests without a message.
+/// One upstream in production: its endpoints (each with its own <see cref="SocketsHttpHandler"/> pool, see
+/// <see cref="EndpointSet"/>), its retry budget and a lock-free in-flight counter. Owned by its
+/// <see cref="UpstreamActor"/>, used by requests without a message.
 /// </summary>
 public sealed class UpstreamHandle : IUpstreamPort
 {
-    private readonly string[] _endpoints;
-    private readonly long[] _ejectedUntil;
+    private readonly SslClientAuthenticationOptions _ssl;
     private TaskCompletionSource? _idle;
-    private int _next = -1;
     private int _inFlight;
+    private IActorRef _owner = ActorRefs.Nobody;
 
     /// <exception cref="Tls.CertificateException">A TLS file of the upstream cannot be used.</exception>
-    public UpstreamHandle(UpstreamSettings settings)
+    public UpstreamHandle(UpstreamSettings settings, TimeProvider? time = null)
     {
         Settings = settings;
-        _endpoints = settings.Endpoints.Select(e => e.ToString()).ToArray();
-        _ejectedUntil = new long[_endpoints.Length];
-        Invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        _ssl = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow);
+        Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time ?? TimeProvider.System,
+            settings.SlowStart, settings.EjectFor);
+        Budget = new RetryBudget(settings.RetryBudget);
+    }
+
+    public UpstreamSettings Settings { get; }
+    public string Name => Settings.Name;
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The endpoints, their state and how a request picks one.</summary>
+    public EndpointSet Endpoints { get; }
+
+    /// <summary>How many retries this upstream may still make.</summary>
+    public RetryBudget Budget { get; }
+
+    /// <summary>The endpoint drains in force, shared by every upstream of the gateway (set by the runtime).</summary>
+    public EndpointDrains? Drains { get; internal set; }
+
+    /// <summary>The actor that owns this upstream's endpoint states (Nobody until it started).</summary>
+    public IActorRef Owner => Volatile.Read(ref _owner);
+
+    void IUpstreamPort.Attach(IActorRef owner) => Volatile.Write(ref _owner, owner);
+
+    EndpointSet? IUpstreamPort.Endpoints => Endpoints;
+
+    /// <summary>The TLS options of this upstream's pools (health checks use them too).</summary>
+    internal SslClientAuthenticationOptions Ssl => _ssl;
+
+    /// <summary>An endpoint for a configured address or one address a DNS name resolved to.</summary>
+    internal UpstreamEndpoint NewEndpoint(Uri destination, IPEndPoint? pinned) =>
+        new($"{destination.Host}:{destination.Port}", destination, pinned, Settings.ResponseTimeout, NewPool);
+
+    /// <summary>True when <paramref name="destination"/> names a host to resolve (not an address, not localhost).</summary>
+    internal static bool IsDnsName(Uri destination) =>
+        destination.HostNameType == UriHostNameType.Dns && !destination.IsLoopback;
+
+    private HttpMessageInvoker NewPool(UpstreamEndpoint endpoint)
+    {
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            ConnectTimeout = settings.ConnectTimeout,
+            ConnectTimeout = Settings.ConnectTimeout,
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
-            SslOptions = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow),
-        }, disposeHandler: true);
-        RequestConfig = new ForwarderRequestConfig { ActivityTimeout = settings.ResponseTimeout };
+            SslOptions = _ssl,
+        };
+        if (endpoint.Pinned is { } pinned)
+            handler.ConnectCallback = (_, cancellationToken) => DialAsync(pinned, cancellationToken);
+        // A name left to each connection is still looked up again now and then, not only when a connection fails.
+        else if (IsDnsName(endpoint.Uri)) handler.PooledConnectionLifetime = TimeSpan.FromMinutes(1);
+        return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
-    public UpstreamSettings Settings { get; }
-    public string Name => Settings.Name;
-    public HttpMessageInvoker Invoker { get; }
-    public ForwarderRequestConfig RequestConfig { get; }
-    public int InFlight => Volatile.Read(ref _inFlight);
-
-    /// <summary>The next endpoint, round-robin.</summary>
-    public string NextEndpoint() => _endpoints[NextEndpointIndex()];
-
-    public int EndpointCount => _endpoints.Length;
-
-    public string Endpoint(int index) => _endpoints[index];
-
-    /// <summary>The next endpoint in rotation: ejected ones are skipped, unless every endpoint is ejected.</summary>
-    public int NextEndpointIndex()
+    /// <summary>
+    /// Connects as SocketsHttpHandler would, to <paramref name="address"/>: for a pinned endpoint one address of a DNS
+    /// name, while the request keeps the name (Host header, TLS SNI).
+    /// </summary>
+    internal static async ValueTask<Stream> DialAsync(EndPoint address, CancellationToken cancellationToken)
     {
-        var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)_endpoints.Length);
-        if (_endpoints.Length == 1) return first;
-        var now = Environment.TickCount64;
-        for (var i = 0; i < _endpoints.Length; i++)
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
         {
-            var index = (first + i) % _endpoints.Length;
-            if (Volatile.Read(ref _ejectedUntil[index]) <= now) return index;
+            await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
         }
-        return first;
-    }
-
-    /// <summary>Another endpoint in rotation than <paramref name="failed"/>, for a retry; null when there is none.</summary>
-    public int? OtherEndpointIndex(int failed)
-    {
-        var now = Environment.TickCount64;
-        for (var i = 1; i < _endpoints.Length; i++)
+        catch
         {
-            var index = (failed + i) % _endpoints.Length;
-            if (Volatile.Read(ref _ejectedUntil[index]) <= now) return index;
+            socket.Dispose();
+            throw;
         }
-        return null;
     }
 
-    /// <summary>Passive health: an endpoint that could not be connected to leaves the rotation for a while.</summary>
-    /// <returns>True when this failure took it out (it was in rotation).</returns>
-    internal bool ConnectFailed(int index)
+    /// <summary>
+    /// Passive health after one attempt on <paramref name="endpoint"/>: a failure counts against it, and takes it out
+    /// of rotation for <c>eject-for</c> when the request never reached it (refused, unreachable) or after
+    /// <c>eject-after-5xx</c> 5xx answers in a row. True when this attempt took it out.
+    /// </summary>
+    internal bool Observe(UpstreamEndpoint endpoint, bool failed, bool neverReached, int status)
     {
-        if (Settings.EjectFor <= TimeSpan.Zero) return false;
-        var now = Environment.TickCount64;
-        var until = now + (long)Settings.EjectFor.TotalMilliseconds;
-        var before = Volatile.Read(ref _ejectedUntil[index]);
-        return before <= now && Interlocked.CompareExchange(ref _ejectedUntil[index], until, before) == before;
+        bool eject;
+        if (failed)
+        {
+            endpoint.Failed();
+            eject = neverReached;
+        }
+        else eject = endpoint.Answered(status >= 500) is var errors && Settings.EjectAfter5xx > 0 && errors >= Settings.EjectAfter5xx;
+        if (!eject || Endpoints.EjectTicks <= 0) return false;
+        var now = Endpoints.Now;
+        return endpoint.Eject(now, now + Endpoints.EjectTicks);
     }
 
     internal void Enter() => Interlocked.Increment(ref _inFlight);
@@ -102,5 +134,8 @@ public sealed class UpstreamHandle : IUpstreamPort
         return idle.Task;
     }
 
-    public void Close() => Invoker.Dispose();
+    public void Close()
+    {
+        foreach (var endpoint in Endpoints.All) endpoint.Close();
+    }
 }

@@ -8,6 +8,9 @@ internal static class EventIds
     public const int ForwardFailed = 10;
     public const int EndpointEjected = 11;
     public const int Retried = 12;
+    public const int NotRetried = 13;
+    public const int EndpointDrainPublished = 14;
+    public const int EndpointDrainsApplied = 15;
     public const int ShutdownSignal = 20;
     public const int SecondSignal = 21;
     public const int PhaseStarted = 22;

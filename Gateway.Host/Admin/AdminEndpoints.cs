@@ -22,6 +22,8 @@ internal static class AdminEndpoints
             : Results.Text($"draining ({runtime.State.Phase})\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/live", () => Results.Text("live\n"));
         app.MapGet("/drain", () => Results.Json(DrainReport.Of(runtime)));
+        app.MapGet("/history", (long? since, int? last, SampleHistory history) =>
+            Results.Json(HistoryReport.Of(runtime, history, last is { } n ? history.Last(n) : history.Since(since ?? 0), since ?? 0)));
         app.MapPost("/drain", async (string? listener, bool? leave, DrainController drains) =>
         {
             if (leave == true)
@@ -67,6 +69,7 @@ internal static class AdminEndpoints
                     statusCode: StatusCodes.Status422UnprocessableEntity);
         });
         app.MapGet("/config", () => Results.Json(ConfigReport.Of(runtime)));
+        app.MapUpstreams(runtime);
         app.MapPost("/cluster/leave", (string node) => runtime.Cluster switch
         {
             null => Results.Json(new { result = "NotClustered" }, statusCode: StatusCodes.Status409Conflict),
@@ -157,7 +160,7 @@ internal sealed record DrainReport(
             runtime.Listeners.All.Select(l => new ListenerReport(
                 l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
                 l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections,
-                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name))).ToList());
+                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Requests)).ToList());
     }
 
     /// <summary>serving, queued (a cluster node waiting for a drain slot, still serving), draining, drained.</summary>
@@ -174,10 +177,38 @@ internal sealed record DrainReport(
         runtime.State.Phase == GatewayPhase.Serving ? StateName(runtime.ListenerState(listener).Phase, queued: false) : StateName(runtime.State.Phase, queued: false);
 }
 
-/// <summary>One listener in GET /drain.</summary>
+/// <summary>One listener in GET /drain; <see cref="Requests"/> counts the requests answered since the process started.</summary>
 internal sealed record ListenerReport(
     string Name, string Address, int Generation, bool Accepting, long Open, long Idle, long Active, long InFlight,
-    long Streams, long Accepted, long Forced, string Protocol, string State);
+    long Streams, long Accepted, long Forced, string Protocol, string State, long Requests);
+
+/// <summary>
+/// GET /history[?since=T | ?last=N]: the samples of the last five minutes (after T, Unix ms, for a page that has the
+/// rest; or the newest N), the
+/// phase changes among them, and the drain's t = 0 and deadline when one is under way.
+/// </summary>
+internal static class HistoryReport
+{
+    public static object Of(GatewayRuntime runtime, SampleHistory history, IReadOnlyList<Sample> samples, long since)
+    {
+        var state = runtime.State;
+        var started = state.DrainStartedAt;
+        return new
+        {
+            intervalSeconds = SampleHistory.Interval.TotalSeconds,
+            capacity = SampleHistory.Capacity,
+            now = state.Time.GetUtcNow().ToUnixTimeMilliseconds(),
+            samples,
+            phases = history.MarksSince(since),
+            drain = started is null ? null : new
+            {
+                startedAt = started.Value.ToUnixTimeMilliseconds(),
+                deadline = state.Deadline?.ToUnixTimeMilliseconds(),
+                reason = state.Reason?.ToString(),
+            },
+        };
+    }
+}
 
 /// <summary>GET /config: the effective configuration (as `config --json` prints it), secrets masked, and the generation.</summary>
 internal static class ConfigReport

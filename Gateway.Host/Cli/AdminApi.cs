@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Gateway.Configuration;
@@ -8,36 +9,85 @@ namespace Gateway.Host.Cli;
 internal sealed class AdminApi : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly bool _hasToken;
 
     private AdminApi(Uri address, string? token)
     {
+        Address = address;
+        _hasToken = token is not null;
         _http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
         if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
+    public Uri Address { get; }
+
     /// <summary>From <c>--admin host:port</c>, or else the admin address (and token) of the config file.</summary>
     /// <exception cref="GatewayConfigException">The config file is invalid.</exception>
+    /// <exception cref="AdminApiException"><c>--admin</c> is not host:port.</exception>
     public static AdminApi Create(string? admin, string? configPath, string? token)
     {
-        if (admin is not null) return new AdminApi(new Uri($"http://{admin}/"), token);
+        if (admin is not null)
+            return Uri.TryCreate($"http://{admin}/", UriKind.Absolute, out var uri) && uri.AbsolutePath == "/" && !admin.Contains('/')
+                ? new AdminApi(uri, token)
+                : throw new AdminApiException($"--admin {admin}: write host:port, for example --admin 127.0.0.1:15000", ExitCodes.Usage);
         // Only the admin address and token are needed: an operator may not be able to read the TLS keys.
-        var settings = GatewayConfigLoader.Load(configPath, readCertificates: false);
+        var settings = ConfigArgument.Load(configPath, readCertificates: false);
         return new AdminApi(new Uri($"http://{settings.Admin.Address}/"), token ?? settings.Admin.Token);
     }
 
-    public async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken)
-    {
-        using var response = await _http.GetAsync(path, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
-    }
+    /// <exception cref="AdminApiException">No answer, a refusal, or an answer that is not the admin API's.</exception>
+    public async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
+        (await SendAsync(HttpMethod.Get, path, anyStatus: false, cancellationToken)).Body;
 
-    public async Task<(int Status, JsonElement Body)> PostAsync(string path, CancellationToken cancellationToken)
+    /// <summary>A POST whose answer is read whatever its status (202, 409 and 404 say different things).</summary>
+    /// <exception cref="AdminApiException">No answer, a refusal (401), or an answer that is not the admin API's.</exception>
+    public Task<(int Status, JsonElement Body)> PostAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, anyStatus: true, cancellationToken);
+
+    private async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, bool anyStatus, CancellationToken cancellationToken)
     {
-        using var response = await _http.PostAsync(path, null, cancellationToken);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.Clone();
-        return ((int)response.StatusCode, body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(new HttpRequestMessage(method, path), cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AdminApiException(
+                $"no gateway answers at {Address} ({e.Message}): is it running? Name its admin API with --config FILE " +
+                "(the file it runs with) or --admin host:port", ExitCodes.Failed);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AdminApiException($"the admin API at {Address} did not answer {method} {path} within {_http.Timeout.TotalSeconds:0}s", ExitCodes.Failed);
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                throw new AdminApiException($"the admin API at {Address} refused the request (401 Unauthorized): " + (_hasToken
+                    ? "the token is not the gateway's; pass its gateway.admin.token with --token TOKEN"
+                    : "it needs a token; pass --token TOKEN (gateway.admin.token of the running gateway), or --config FILE to read it from there"),
+                    ExitCodes.Usage);
+            if (!anyStatus && !response.IsSuccessStatusCode)
+                throw new AdminApiException($"the admin API at {Address} answered {(int)response.StatusCode} to {method} {path}", ExitCodes.Failed);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            try
+            {
+                return ((int)response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+            }
+            catch (JsonException)
+            {
+                throw new AdminApiException($"{Address} answered {method} {path} with something that is not the gateway's admin API: " +
+                    "is this gateway.admin.address (and not a listener)?", ExitCodes.Failed);
+            }
+        }
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>The admin API could not be used; the message says what to do, <see cref="ExitCode"/> is the command's.</summary>
+internal sealed class AdminApiException(string message, int exitCode) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

@@ -37,7 +37,7 @@ internal static class EffectiveConfig
                     t.ClientCertificate is null ? null : $"client-certificate = {Q(t.ClientCertificate.Certificate)}, client-key = {Q(t.ClientCertificate.PrivateKey)}",
                     $"verify = {(t.Verify ? "on" : "off")}",
                 }.OfType<string>()) + " }";
-            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}{tls} }}");
+            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}, {UpstreamPolicy(u)}{tls} }}");
         }
         foreach (var r in s.Routes)
         {
@@ -52,7 +52,7 @@ internal static class EffectiveConfig
             b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
         }
         b.AppendLine($"  admin {{ address = {Q(s.Admin.Address.ToString())}{(s.Admin.Token is null ? "" : ", token = \"***\"")} }}");
-        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}, max-header-bytes = {s.Limits.MaxHeaderBytes}, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
+        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}B, max-header-bytes = {s.Limits.MaxHeaderBytes}B, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
         b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
         b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
         b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
@@ -61,9 +61,16 @@ internal static class EffectiveConfig
         return b.ToString();
     }
 
+    /// <summary>An upstream's health, slow start, retry and DNS keys, as HOCON.</summary>
+    private static string UpstreamPolicy(UpstreamSettings u) =>
+        FormattableString.Invariant($"eject-for = {u.EjectFor.TotalMilliseconds:0}ms, eject-after-5xx = {u.EjectAfter5xx}, slow-start = {u.SlowStart.TotalMilliseconds:0}ms, ")
+        + FormattableString.Invariant($"retries = {u.Retries}, retry-buffer = {u.RetryBuffer}B, retry-budget = \"{u.RetryBudget * 100:0.##}%\", dns-refresh = {u.DnsRefresh.TotalMilliseconds:0}ms")
+        + (u.HealthCheck is not { } h ? "" : FormattableString.Invariant(
+            $", health-check {{ path = \"{h.Path}\", interval = {h.Interval.TotalMilliseconds:0}ms, timeout = {h.Timeout.TotalMilliseconds:0}ms, unhealthy-after = {h.UnhealthyAfter}, healthy-after = {h.HealthyAfter}, expect = \"{h.Expect}\" }}"));
+
     /// <summary>The limits a listener may set for itself, as HOCON.</summary>
     private static string ListenerLimits(LimitSettings l) => string.Create(CultureInfo.InvariantCulture,
-        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
+        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}B, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
 
     private static object LimitsJson(LimitSettings l) => new
     {
@@ -102,6 +109,14 @@ internal static class EffectiveConfig
             endpoints = u.Endpoints.Select(e => e.ToString()),
             connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
             responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
+            ejectForSeconds = u.EjectFor.TotalSeconds,
+            ejectAfter5xx = u.EjectAfter5xx,
+            slowStartSeconds = u.SlowStart.TotalSeconds,
+            retries = u.Retries,
+            retryBuffer = u.RetryBuffer,
+            retryBudget = u.RetryBudget,
+            dnsRefreshSeconds = u.DnsRefresh.TotalSeconds,
+            healthCheck = u.HealthCheck,
             tls = u.Tls is not { } t ? null : new
             {
                 ca = t.CaFile,

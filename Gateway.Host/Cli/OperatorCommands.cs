@@ -11,11 +11,10 @@ namespace Gateway.Host.Cli;
 /// </summary>
 internal static class OperatorCommands
 {
-    public static int Check(string? configPath, bool json, TextWriter output, TextWriter error)
+    public static int Check(string? configPath, CommandOutput output)
     {
-        if (Load(configPath, json, output, error) is not { } settings) return ExitCodes.Config;
-        output.WriteLine(json
-            ? JsonSerializer.Serialize(new
+        if (Load(configPath, output) is not { } settings) return ExitCodes.Config;
+        output.Result(new
             {
                 ok = true,
                 file = settings.Source,
@@ -23,73 +22,79 @@ internal static class OperatorCommands
                 routes = settings.Routes.Count,
                 upstreams = settings.Upstreams.Count,
                 deadlineSeconds = settings.Drain.Deadline.TotalSeconds,
-            })
-            : $"ok: {settings.Source}: {settings.Listeners.Count} listener(s), {settings.Routes.Count} route(s), " +
-              $"{settings.Upstreams.Count} upstream(s), announce {Seconds(settings.Drain.Announce)}, deadline {Seconds(settings.Drain.Deadline)}");
+                notes = settings.Notes,
+            },
+            $"ok: {settings.Source}: {settings.Listeners.Count} listener(s), {settings.Routes.Count} route(s), " +
+            $"{settings.Upstreams.Count} upstream(s), announce {Seconds(settings.Drain.Announce)}, deadline {Seconds(settings.Drain.Deadline)}");
+        foreach (var note in settings.Notes) output.Note(note);
         return ExitCodes.Ok;
     }
 
-    public static int PrintConfig(string? configPath, bool json, TextWriter output, TextWriter error)
+    public static int PrintConfig(string? configPath, CommandOutput output)
     {
-        if (Load(configPath, json, output, error) is not { } settings) return ExitCodes.Config;
-        output.WriteLine(json ? JsonSerializer.Serialize(EffectiveConfig.Json(settings)) : EffectiveConfig.Hocon(settings));
+        if (Load(configPath, output) is not { } settings) return ExitCodes.Config;
+        output.Result(EffectiveConfig.Json(settings), EffectiveConfig.Hocon(settings));
         return ExitCodes.Ok;
     }
 
-    /// <summary>Loads and validates; every problem is written (one line each, or one JSON object) and null returned.</summary>
-    private static GatewaySettings? Load(string? configPath, bool json, TextWriter output, TextWriter error)
+    /// <summary>Loads and validates; every problem is written and null returned.</summary>
+    private static GatewaySettings? Load(string? configPath, CommandOutput output)
     {
         try
         {
-            return GatewayConfigLoader.Load(configPath);
+            return ConfigArgument.Load(configPath);
         }
         catch (GatewayConfigException e)
         {
-            if (json)
-                output.WriteLine(JsonSerializer.Serialize(new { ok = false, problems = e.Problems.Select(p => new { file = p.File, key = p.Key, problem = p.Problem }) }));
-            else
-                foreach (var problem in e.Problems)
-                    error.WriteLine($"gateway: configuration error: {problem.Message}");
+            output.ConfigError(e);
             return null;
         }
     }
 
-    public static async Task<int> StatusAsync(AdminApi admin, bool json, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>The gateway's state once, or with <paramref name="watch"/> redrawn every second until interrupted.</summary>
+    public static async Task<int> StatusAsync(AdminApi admin, bool watch, CommandOutput output, CancellationToken cancellationToken)
     {
-        var report = await admin.GetAsync("/drain", cancellationToken);
-        if (json)
+        // On a terminal the block is redrawn in place (as drain --wait does its line); otherwise each one follows the last.
+        var live = watch && !output.Json && !Console.IsOutputRedirected;
+        var drawn = 0;
+        while (true)
         {
-            output.WriteLine(report.GetRawText());
-            return ExitCodes.Ok;
+            var status = await StatusView.ReadAsync(admin, cancellationToken);
+            if (output.Json) output.Out.WriteLine(status.Json());
+            else
+            {
+                var lines = status.Lines(watch ? DateTime.Now : null);
+                if (live && drawn > 0) output.Out.Write($"\u001b[{drawn}F\u001b[J");
+                foreach (var line in lines) output.Out.WriteLine(line);
+                if (watch && !live) output.Out.WriteLine();
+                drawn = lines.Count;
+            }
+            if (!watch) return ExitCodes.Ok;
+            await Task.Delay(SampleIntervalMs, cancellationToken);
         }
-        output.WriteLine($"generation {report.GetProperty("generation")}  pid {report.GetProperty("pid")}  " +
-            $"{(report.GetProperty("ready").GetBoolean() ? "ready" : "not-ready")}  {report.GetProperty("state").GetString()} ({report.GetProperty("phase").GetString()})");
-        output.WriteLine($"{"listener",-12} {"address",-22} {"accepting",-9} {"open",5} {"active",6} {"in-flight",9} {"streams",7} {"forced",6}");
-        foreach (var l in report.GetProperty("listeners").EnumerateArray())
-            output.WriteLine($"{l.GetProperty("name").GetString(),-12} {l.GetProperty("address").GetString(),-22} " +
-                $"{(l.GetProperty("accepting").GetBoolean() ? "yes" : "no"),-9} {l.GetProperty("open").GetInt64(),5} {l.GetProperty("active").GetInt64(),6} " +
-                $"{l.GetProperty("inFlight").GetInt64(),9} {l.GetProperty("streams").GetInt64(),7} {l.GetProperty("forced").GetInt64(),6}");
-        return ExitCodes.Ok;
     }
 
+    private const int SampleIntervalMs = 1000;
+
     /// <summary>Starts a drain; with <paramref name="wait"/>, shows it until done: 0 when drained, 1 when something was forced.</summary>
-    public static async Task<int> DrainAsync(AdminApi admin, string? listener, bool wait, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> DrainAsync(AdminApi admin, string? listener, bool wait, CommandOutput output, CancellationToken cancellationToken)
     {
         var forcedBefore = Forced(await admin.GetAsync("/drain", cancellationToken), listener);
         var (status, body) = await admin.PostAsync(listener is null ? "/drain" : $"/drain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
+        if (status == 404 && listener is not null)
+            return output.Fail(ExitCodes.Usage, $"--listener {listener}: the gateway has no such listener (it has: " +
+                string.Join(", ", body.GetProperty("report").GetProperty("listeners").EnumerateArray().Select(l => l.GetProperty("name").GetString())) + ")");
         if (status is not (202 or 409))
-        {
-            error.WriteLine($"gateway: drain refused ({status}): {body.GetProperty("result").GetString()}");
-            return ExitCodes.Failed;
-        }
+            return output.Fail(ExitCodes.Failed, $"drain refused ({status}): {body.GetProperty("result").GetString()}");
         if (!wait)
         {
-            output.WriteLine(json ? body.GetRawText() : $"drain {(status == 202 ? "started" : "already under way")}");
+            if (output.Json) output.Out.WriteLine(body.GetRawText());
+            else output.Out.WriteLine($"drain {(status == 202 ? "started" : "already under way")}");
             return ExitCodes.Ok;
         }
 
         // On a terminal one line is redrawn in place; otherwise (a pipe, a log) every sample is its own line.
-        var live = !json && !Console.IsOutputRedirected;
+        var live = !output.Json && !Console.IsOutputRedirected;
         var watch = Stopwatch.StartNew();
         while (true)
         {
@@ -105,18 +110,19 @@ internal static class OperatorCommands
                 : listeners.All(l => !l.GetProperty("accepting").GetBoolean() && l.GetProperty("open").GetInt64() == 0);
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"{watch.Elapsed.TotalSeconds,5:0.0}s  {phase,-10} open {open,4}  in-flight {inFlight,4}  {(left is null ? "" : $"{left:0.0}s to the deadline")}");
-            if (json) output.WriteLine(JsonSerializer.Serialize(new { phase, open, inFlight, secondsToDeadline = left }));
-            else if (live) output.Write($"\r\u001b[K{line}");
-            else output.WriteLine(line);
+            if (output.Json) output.Out.WriteLine(JsonSerializer.Serialize(new { phase, open, inFlight, secondsToDeadline = left }));
+            else if (live) output.Out.Write($"\r\u001b[K{line}");
+            else output.Out.WriteLine(line);
             if (done)
             {
-                if (live) output.WriteLine();
+                if (live) output.Out.WriteLine();
                 var forced = Forced(report, listener) - forcedBefore;
                 var outcome = report.GetProperty("outcome").GetString();
                 var failed = forced > 0 || outcome is "DeadlineExceeded" or "Aborted";
-                output.WriteLine(failed
-                    ? $"drained with {forced} connection(s) forced at the deadline; the gateway log names them"
-                    : "drained: every connection finished on its own");
+                output.Result(new { ok = !failed, forced, outcome },
+                    failed
+                        ? $"drained with {forced} connection(s) forced at the deadline; the gateway log names them"
+                        : "drained: every connection finished on its own");
                 return failed ? ExitCodes.Failed : ExitCodes.Ok;
             }
             await Task.Delay(250, cancellationToken);
@@ -124,37 +130,39 @@ internal static class OperatorCommands
     }
 
     /// <summary>Takes a drain back (the whole gateway, or one listener): 0 once it serves again, 1 with the reason when it cannot.</summary>
-    public static async Task<int> UndrainAsync(AdminApi admin, string? listener, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> UndrainAsync(AdminApi admin, string? listener, CommandOutput output, CancellationToken cancellationToken)
     {
         var (status, body) = await admin.PostAsync(listener is null ? "/undrain" : $"/undrain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
-        if (json) output.WriteLine(body.GetRawText());
         if (status == 200)
         {
-            if (!json) output.WriteLine(listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
+            output.Result(body, listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
             return ExitCodes.Ok;
         }
         var reason = body.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? $": {r.GetString()}" : "";
-        error.WriteLine($"gateway: undrain refused ({status}): {body.GetProperty("result").GetString()}{reason}");
-        return ExitCodes.Failed;
+        return output.Fail(ExitCodes.Failed, $"undrain refused ({status}): {body.GetProperty("result").GetString()}{reason}");
     }
 
+    /// <summary>The new process's output file when <c>--log</c> names none: beside the config, one per generation.</summary>
+    public static string DefaultLog(string configPath, int generation) =>
+        Path.Combine(Path.GetDirectoryName(configPath)!, $"{Path.GetFileNameWithoutExtension(configPath)}.gen{generation}.log");
+
     /// <summary>Hot-restarts the gateway running with <paramref name="configPath"/> and waits for the handover.</summary>
-    public static async Task<int> RestartAsync(AdminApi admin, string configPath, string logPath, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RestartAsync(AdminApi admin, string configPath, string? logPath, CommandOutput output, CancellationToken cancellationToken)
     {
         var before = await admin.GetAsync("/drain", cancellationToken);
         var generation = before.GetProperty("generation").GetInt32();
         var oldPid = before.GetProperty("pid").GetInt32();
-        // The new gateway outlives this command: its output goes to a file (by exec, so its PID is the gateway's).
-        var command = new List<string> { Environment.ProcessPath ?? "dotnet" };
-        if (Path.GetFileNameWithoutExtension(command[0]) == "dotnet") command.Add(typeof(Program).Assembly.Location);
-        command.AddRange(["--config", Path.GetFullPath(configPath), "--hot-restart"]);
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("exec \"$@\" >> \"$0\" 2>&1");
-        info.ArgumentList.Add(Path.GetFullPath(logPath));
-        foreach (var part in command) info.ArgumentList.Add(part);
-        using var successor = Process.Start(info)!;
-        output.WriteLine($"started generation {generation + 1} (pid {successor.Id}, log {Path.GetFullPath(logPath)}); generation {generation} (pid {oldPid}) drains once it is ready");
+        var log = Path.GetFullPath(logPath ?? DefaultLog(configPath, generation + 1));
+        try
+        {
+            File.WriteAllText(log, "");  // a new file for each generation, never appended to an old one
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return output.Fail(ExitCodes.Failed, $"cannot write the new process's log {log}: {e.Message}; name a writable file with --log FILE");
+        }
+        using var successor = Successor.Start(configPath, log);
+        output.Out.WriteLine($"started generation {generation + 1} (pid {successor.Id}, its output in {log}); generation {generation} (pid {oldPid}) drains once it is ready");
 
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(120));
@@ -165,19 +173,20 @@ internal static class OperatorCommands
                 if (successor.HasExited)
                 {
                     // Its own words (a config error, the running gateway's refusal), then the truth about the running one.
-                    foreach (var line in LastLines(logPath).Where(l => l.StartsWith("gateway: ", StringComparison.Ordinal)))
-                        error.WriteLine(line);
+                    var code = successor.ExitCode;
                     var running = await TryGetAsync(admin, limit.Token);
                     var serving = running?.GetProperty("ready").GetBoolean() == true;
-                    error.WriteLine($"gateway: the new process exited with {successor.ExitCode}; generation {generation} " + (serving
+                    output.Fail(code, $"the new process (generation {generation + 1}) exited with {code}; generation {generation} " + (serving
                         ? "keeps serving"
-                        : $"is {running?.GetProperty("state").GetString() ?? "unreachable"} ({running?.GetProperty("phase").GetString() ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end"));
-                    return ExitCodes.Failed;
+                        : $"is {running?.GetProperty("state").GetString() ?? "unreachable"} ({running?.GetProperty("phase").GetString() ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end") + ". Its reason:");
+                    foreach (var line in Successor.Reason(log)) Console.Error.WriteLine(line);
+                    Console.Error.WriteLine($"(its whole output: {log})");
+                    return code == ExitCodes.Config ? ExitCodes.Config : ExitCodes.Failed;
                 }
                 var now = await TryGetAsync(admin, limit.Token);
                 if (now?.GetProperty("generation").GetInt32() == generation + 1 && !Directory.Exists($"/proc/{oldPid}"))
                 {
-                    output.WriteLine($"generation {generation + 1} serves; generation {generation} has exited");
+                    output.Out.WriteLine($"generation {generation + 1} serves; generation {generation} has exited");
                     return ExitCodes.Ok;
                 }
                 await Task.Delay(200, limit.Token);
@@ -185,8 +194,7 @@ internal static class OperatorCommands
         }
         catch (OperationCanceledException)
         {
-            error.WriteLine("gateway: the restart did not complete within 120s");
-            return ExitCodes.Failed;
+            return output.Fail(ExitCodes.Failed, $"the restart did not complete within 120s; see {log}");
         }
     }
 
@@ -208,9 +216,9 @@ internal static class OperatorCommands
         {
             return await admin.GetAsync("/drain", cancellationToken);
         }
-        catch (HttpRequestException)
+        catch (AdminApiException)
         {
-            return null;
+            return null;  // the admin socket is being handed over
         }
     }
 

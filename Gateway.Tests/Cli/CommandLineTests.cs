@@ -16,29 +16,11 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
-    private static async Task<GatewayProcess> RunCliAsync(params string[] args)
-    {
-        var cli = GatewayProcess.Start(args);
-        await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        return cli;
-    }
+    private static Task<GatewayProcess> RunCliAsync(params string[] args) => OperatorCli.RunAsync(args);
 
-    private static string Write(string hocon)
-    {
-        var file = Path.Combine(Path.GetTempPath(), $"gateway-cli-{Guid.NewGuid():N}.conf");
-        File.WriteAllText(file, hocon);
-        return file;
-    }
+    private static string Write(string hocon) => OperatorCli.Write(hocon);
 
-    private string Config(string deadline = "20s", string responseTimeout = "60s") => $$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = ["{{_upstream.Endpoint}}"], response-timeout = {{responseTimeout}} }
-          routes.app { listener = public, path-prefix = "/", upstream = app }
-          drain.deadline = {{deadline}}
-        }
-        """;
+    private string Config(string deadline = "20s", string responseTimeout = "60s") => OperatorCli.Config(_upstream, deadline, responseTimeout);
 
     [Fact]
     public async Task Check_accepts_the_default_and_reports_every_problem_of_bad_files()
@@ -65,7 +47,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await using var check = await RunCliAsync("check", "--config", Write(hocon));
             Assert.True(check.ExitCode == 2, $"{hocon}: exit {check.ExitCode}\n{check.OutputText}");
-            Assert.Matches(@"gateway: configuration error: /\S+\.conf: gateway\.\S+: ", check.OutputText);
+            Assert.Matches(@"gateway: configuration error: /\S+\.conf(:\d+)*: gateway\.\S+: ", check.OutputText);
         }
 
         var several = Write("gateway { listeners.a.address = nowhere, drain.deadline = soon, routes.r { listener = z, upstream = q } }");
@@ -96,7 +78,8 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         var addresses = await gateway.WaitUntilReadyAsync();
         var admin = addresses["admin"].ToString();
         var clients = Enumerable.Range(0, 3).Select(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }).ToList();
-        var slow = clients.Select(c => c.GetAsync($"http://{addresses["public"]}/slow?ms=2000")).ToList();
+        // Long enough to outlast three command starts on a loaded machine: the drain must find them in flight.
+        var slow = clients.Select(c => c.GetAsync($"http://{addresses["public"]}/slow?ms=6000")).ToList();
         await Wait.UntilAsync(async () => (await RunCliAsync("status", "--admin", admin, "--json")).OutputText.Contains("\"inFlight\":3"));
 
         await using var status = await RunCliAsync("status", "--admin", admin);
@@ -207,7 +190,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         await using (var broken = await RunCliAsync("restart", "--config", gateway.ConfigPath!, "--admin", admin, "--log", log))
         {
             output.WriteLine(broken.OutputText);
-            Assert.Equal(1, broken.ExitCode);
+            Assert.Equal(2, broken.ExitCode);  // the successor's config error
             Assert.Contains("gateway: configuration error:", broken.OutputText);
             Assert.Contains("generation 1 is drained (Drained) and does not serve", broken.OutputText);
             Assert.DoesNotContain("keeps serving", broken.OutputText);
@@ -234,52 +217,33 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [TmuxFact]
     public async Task Drain_wait_in_a_terminal_redraws_one_progress_line()
     {
-        Assert.True(File.Exists("/usr/bin/tmux"), "the terminal test needs tmux: apt-get install tmux");
         await using var gateway = GatewayProcess.StartWithConfig(Config());
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync($"http://{addresses["public"]}/slow?ms=2500");
         await Wait.UntilAsync(() => _upstream.Requests >= 1);
 
-        var session = $"gateway-{Guid.NewGuid():N}"[..20];
-        var command = $"dotnet {GatewayProcess.HostDll} drain --admin {addresses["admin"]} --wait; echo exit=$?; sleep 30";
-        await Tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "20", command);
-        try
+        await using var terminal = await Terminal.StartAsync(
+            $"dotnet {GatewayProcess.HostDll} drain --admin {addresses["admin"]} --wait; echo exit=$?; sleep 30");
+        var seenLive = false;
+        string screen;
+        var watch = Stopwatch.StartNew();
+        do
         {
-            var seenLive = false;
-            string screen;
-            var watch = Stopwatch.StartNew();
-            do
-            {
-                await Task.Delay(200);
-                screen = await Tmux("capture-pane", "-p", "-t", session);
-                seenLive |= screen.Contains("in-flight    1") && !screen.Contains("drained");
-            }
-            while (!screen.Contains("exit=") && watch.Elapsed < TimeSpan.FromSeconds(30));
-            output.WriteLine(screen);
+            await Task.Delay(200);
+            screen = await terminal.ScreenAsync();
+            seenLive |= screen.Contains("in-flight    1") && !screen.Contains("drained");
+        }
+        while (!screen.Contains("exit=") && watch.Elapsed < TimeSpan.FromSeconds(30));
+        output.WriteLine(screen);
 
-            Assert.True(seenLive, "the progress line showed the request in flight while it ran");
-            Assert.Single(screen.Split('\n'), l => l.Contains("in-flight"));
-            Assert.Contains("drained: every connection finished on its own", screen);
-            Assert.Contains("exit=0", screen);
-        }
-        finally
-        {
-            await Tmux("kill-session", "-t", session);
-        }
+        Assert.True(seenLive, "the progress line showed the request in flight while it ran");
+        Assert.Single(screen.Split('\n'), l => l.Contains("in-flight"));
+        Assert.Contains("drained: every connection finished on its own", screen);
+        Assert.Contains("exit=0", screen);
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
-    }
-
-    private static async Task<string> Tmux(params string[] args)
-    {
-        var info = new ProcessStartInfo("/usr/bin/tmux") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return text;
     }
 }

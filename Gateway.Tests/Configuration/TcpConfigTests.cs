@@ -58,6 +58,7 @@ public sealed class TcpConfigTests
         var match = error.Problems.FirstOrDefault(p => p.Key == key);
         Assert.True(match is not null, $"{@case}: no problem at {key}: {error.Message}");
         Assert.Contains(problem, match.Problem);
-        Assert.StartsWith("/etc/gateway/bad.conf: " + key + ": ", match.Message);
+        // The line where the key (or its object) is written comes after the file.
+        Assert.Matches($@"^/etc/gateway/bad.conf(:\d+){{0,2}}: {System.Text.RegularExpressions.Regex.Escape(key)}: ", match.Message);
     }
 }

@@ -27,7 +27,7 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
               admin.address = "127.0.0.1:0"
               upstreams.echo { endpoints = ["{{_a.Endpoint}}"] }
               upstreams.pair { endpoints = ["{{_a.Endpoint}}", "{{_b.Endpoint}}"] }
-              upstreams.dead { endpoints = ["127.0.0.1:{{ClosedPort()}}"], connect-timeout = 2s }
+              upstreams.dead { endpoints = ["127.0.0.1:{{Ports.Closed()}}"], connect-timeout = 2s }
               routes.echo { listener = echo, upstream = echo }
               routes.pair { listener = pair, upstream = pair }
               routes.dead { listener = dead, upstream = dead }
@@ -129,12 +129,5 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
         await Wait.UntilAsync(async () => (await admin.GetStringAsync("/tree", timeout.Token)).Contains("conn-tcp-"), timeout.Token);
         var listener = _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "echo");
         Assert.Equal(1, listener.OpenConnections);
-    }
-
-    private static int ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 }

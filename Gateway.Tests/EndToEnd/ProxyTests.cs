@@ -28,7 +28,7 @@ public sealed class ProxyTests : IAsyncLifetime
               admin.address = "127.0.0.1:0"
               upstreams.pair { endpoints = ["{{_a.Endpoint}}", "{{_b.Endpoint}}"] }
               upstreams.one  { endpoints = ["{{_a.Endpoint}}"], response-timeout = 500ms }
-              upstreams.dead { endpoints = ["127.0.0.1:{{ClosedPort()}}"], connect-timeout = 2s }
+              upstreams.dead { endpoints = ["127.0.0.1:{{Ports.Closed()}}"], connect-timeout = 2s }
               routes.root    { listener = public, path-prefix = "/", upstream = one }
               routes.pair    { listener = public, path-prefix = "/api", upstream = pair }
               routes.dead    { listener = public, path-prefix = "/dead", upstream = dead }
@@ -167,12 +167,5 @@ public sealed class ProxyTests : IAsyncLifetime
         var response = await _client.GetAsync(new Uri(gateway.Listener(), "/other"));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    private static int ClosedPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

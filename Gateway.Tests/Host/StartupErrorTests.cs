@@ -20,7 +20,7 @@ public sealed class StartupErrorTests
 
         Assert.Equal(2, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         var line = Assert.Single(gateway.Output, l => l.Length > 0);
-        Assert.Equal($"gateway: configuration error: {gateway.ConfigPath}: gateway.routes.api.upstream: unknown upstream \"nowhere\" (no upstream is configured)", line);
+        Assert.Equal($"gateway: configuration error: {gateway.ConfigPath}:3: gateway.routes.api.upstream: unknown upstream \"nowhere\" (no upstream is configured)", line);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class StartupErrorTests
     {
         await using var missing = GatewayProcess.Start("--config", "/nonexistent/gateway.conf");
         Assert.Equal(2, await missing.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("/nonexistent/gateway.conf: (file): cannot read the file", missing.OutputText);
+        Assert.Contains("/nonexistent/gateway.conf: cannot read the file: no such file", missing.OutputText);
 
         await using var unknown = GatewayProcess.Start("--bogus");
         Assert.Equal(2, await unknown.WaitForExitAsync(TimeSpan.FromSeconds(30)));

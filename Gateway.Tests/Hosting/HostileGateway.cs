@@ -31,9 +31,9 @@ public sealed class HostileGateway : IAsyncLifetime
               upstreams.app { endpoints = ["{{Upstream.Endpoint}}"] }
               routes.app { listener = public, path-prefix = "/", upstream = app }
               limits {
-                max-request-line-bytes = {{MaxLine}}
-                max-header-bytes = {{MaxHeaders}}
-                max-body-bytes = {{MaxBody}}
+                max-request-line-bytes = {{MaxLine}}B
+                max-header-bytes = {{MaxHeaders}}B
+                max-body-bytes = {{MaxBody}}B
                 header-timeout = {{HeaderTimeout.TotalSeconds}}s
                 min-body-bytes-per-second = 100
                 min-body-rate-grace = 2s

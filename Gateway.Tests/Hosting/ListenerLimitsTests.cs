@@ -56,7 +56,7 @@ public sealed class ListenerLimitsTests : IAsyncLifetime
     [Fact]
     public async Task A_reload_changes_a_listeners_body_limit_for_the_next_request()
     {
-        await using var gateway = GatewayProcess.StartWithConfig(Config("max-body-bytes = 100"));
+        await using var gateway = GatewayProcess.StartWithConfig(Config("max-body-bytes = 100B"));
         var addresses = await gateway.WaitUntilReadyAsync();
         using var client = new HttpClient();
         var body = new string('x', 500);

@@ -10,7 +10,7 @@ public sealed class SocketActivationTests
 {
     private const string Activator = "/usr/bin/systemd-socket-activate";
 
-    [Fact]
+    [SystemdFact]
     public async Task A_socket_passed_by_systemd_is_served_and_the_first_connection_waits_for_the_start()
     {
         Assert.True(File.Exists(Activator), $"{Activator} is missing: apt-get install systemd");

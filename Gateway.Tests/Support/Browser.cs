@@ -3,23 +3,15 @@ using Xunit;
 
 namespace Gateway.Tests.Support;
 
-/// <summary>
-/// A browser test: runs on Debian's Chromium and chromedriver. CI installs them and sets REQUIRE_BROWSER=1, so a
-/// missing browser fails there; on a developer machine without them the test is skipped with the apt command.
-/// </summary>
-public sealed class ChromiumFactAttribute : FactAttribute
+/// <summary>A browser test: runs on Debian's Chromium and chromedriver (see <see cref="DebianFactAttribute"/>).</summary>
+public sealed class ChromiumFactAttribute() : DebianFactAttribute(AptPackages, Chromium, ChromeDriver)
 {
     public const string Chromium = "/usr/bin/chromium";
     public const string ChromeDriver = "/usr/bin/chromedriver";
+    private const string AptPackages = "chromium chromium-driver";
 
-    public static string? MissingReason =>
-        File.Exists(Chromium) && File.Exists(ChromeDriver) ? null
-        : $"the browser test needs {Chromium} and {ChromeDriver}: apt-get install -y --no-install-recommends chromium chromium-driver";
-
-    public ChromiumFactAttribute()
-    {
-        if (MissingReason is { } why && Environment.GetEnvironmentVariable("REQUIRE_BROWSER") != "1") Skip = why;
-    }
+    /// <summary>Why the browser cannot run here, or null.</summary>
+    public static string? Missing => MissingReason(AptPackages, Chromium, ChromeDriver);
 }
 
 /// <summary>One headless Chromium for the browser tests, started on first use (nothing is downloaded).</summary>
@@ -34,7 +26,7 @@ public sealed class BrowserFixture : IDisposable
 
     private ChromeDriver Start()
     {
-        if (ChromiumFactAttribute.MissingReason is { } why) throw new InvalidOperationException(why);
+        if (ChromiumFactAttribute.Missing is { } why) throw new InvalidOperationException(why);
         _profile = Directory.CreateTempSubdirectory("chromium-profile-");
         // Naming the driver's folder and file keeps Selenium Manager (which would go online) from running.
         var service = ChromeDriverService.CreateDefaultService(

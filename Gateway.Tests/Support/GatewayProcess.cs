@@ -59,8 +59,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public static GatewayProcess Start(params string[] args) => StartCommand("dotnet", [HostDll, .. args]);
 
+    /// <summary>Starts the gateway with <paramref name="environment"/> added to (or, for a null value, taken from) its environment.</summary>
+    public static GatewayProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        StartCommand("dotnet", [HostDll, .. args], environment: environment);
+
     /// <summary>Starts a command that execs the gateway (e.g. a socket activator), so its PID becomes the gateway's.</summary>
-    public static GatewayProcess StartCommand(string fileName, string[] args)
+    /// <param name="workingDirectory">The folder it runs in (default: the test's); relative paths are read from there.</param>
+    /// <param name="environment">Variables added to (or, for a null value, taken from) its environment.</param>
+    public static GatewayProcess StartCommand(string fileName, string[] args, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -69,7 +75,9 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) info.Environment[name] = value;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var gateway = new GatewayProcess(process);
         process.OutputDataReceived += (_, e) => gateway.Add(e.Data);

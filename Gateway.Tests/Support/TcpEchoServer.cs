@@ -18,10 +18,13 @@ public sealed class TcpEchoServer : IAsyncDisposable
 
     private TcpEchoServer()
     {
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _listener.Listen(512);
-        _loop = Task.Run(AcceptLoopAsync);
+        _listener = LoopbackServer.Listen(512);
+        _loop = LoopbackServer.AcceptLoopAsync(_listener, socket =>
+        {
+            Interlocked.Increment(ref _accepted);
+            lock (_open) _open.Add(socket);
+            return EchoAsync(socket);
+        }, _stop.Token);
     }
 
     public static TcpEchoServer Start() => new();
@@ -33,25 +36,6 @@ public sealed class TcpEchoServer : IAsyncDisposable
 
     public int Accepted => Volatile.Read(ref _accepted);
     public long Echoed => Interlocked.Read(ref _echoed);
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            Interlocked.Increment(ref _accepted);
-            lock (_open) _open.Add(socket);
-            _ = Task.Run(() => EchoAsync(socket));
-        }
-    }
 
     private async Task EchoAsync(Socket socket)
     {

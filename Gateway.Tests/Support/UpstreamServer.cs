@@ -12,8 +12,8 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
-/// /hello, /echo (POST), /headers, /slow?ms=N, /held (half a body, the rest released by the test), /sse (two events, the
-/// second released by the test), /ws (echo).
+/// /hello, /host, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /held (half a body, the rest released by the test),
+/// /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
 {
@@ -36,6 +36,20 @@ public sealed class UpstreamServer : IAsyncDisposable
     /// <summary>Completing this lets /sse send its second event.</summary>
     public TaskCompletionSource SecondEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>What /ready answers: 200, or (false) 503 with <c>Connection: close</c>, as a backend about to leave does.</summary>
+    public bool Ready
+    {
+        get => Volatile.Read(ref _ready);
+        set => Volatile.Write(ref _ready, value);
+    }
+
+    private bool _ready = true;
+
+    /// <summary>Connections open to this server now.</summary>
+    public int OpenConnections => Volatile.Read(ref _connections);
+
+    private int _connections;
+
     /// <summary>Requests that reached this server.</summary>
     public int Requests => _requests;
 
@@ -46,13 +60,26 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     /// <param name="port">0 picks a free port.</param>
     /// <param name="closeEachConnection">Every response carries <c>Connection: close</c>: no connection is ever reused.</param>
-    public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false)
+    /// <param name="address">The loopback address to listen on (default 127.0.0.1).</param>
+    public static async Task<UpstreamServer> StartAsync(string name = "upstream", int port = 0, bool closeEachConnection = false, System.Net.IPAddress? address = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        UpstreamServer? server = null;
+        builder.WebHost.UseKestrel(k => k.Listen(address ?? System.Net.IPAddress.Loopback, port, listen => listen.Use(next => async connection =>
+        {
+            Interlocked.Increment(ref server!._connections);
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref server._connections);
+            }
+        })));
         var app = builder.Build();
-        var server = new UpstreamServer(app, name);
+        server = new UpstreamServer(app, name);
         app.UseWebSockets();
         app.Use(async (ctx, next) =>
         {
@@ -83,8 +110,16 @@ public sealed class UpstreamServer : IAsyncDisposable
             await server.HeldRelease.Task.WaitAsync(ctx.RequestAborted);
             await ctx.Response.WriteAsync("held-end", ctx.RequestAborted);
         });
+        app.MapGet("/host", (HttpContext ctx) => ctx.Request.Host.Value);
+        app.MapGet("/ready", (HttpContext ctx) =>
+        {
+            if (server.Ready) return "ready";
+            ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            ctx.Response.Headers.Connection = "close";
+            return "leaving";
+        });
         app.MapGet("/api/{**rest}", (HttpContext ctx) => $"api {ctx.Request.Path} from {name}");
-        app.MapPost("/echo", async (HttpContext ctx) =>
+        app.MapMethods("/echo", ["POST", "PUT"], async (HttpContext ctx) =>
         {
             ctx.Response.ContentType = ctx.Request.ContentType ?? "application/octet-stream";
             await ctx.Request.Body.CopyToAsync(ctx.Response.Body);
@@ -140,8 +175,8 @@ public sealed class UpstreamServer : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Endpoint = new Uri(address).Authority;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Endpoint = new Uri(bound).Authority;
         return server;
     }
 

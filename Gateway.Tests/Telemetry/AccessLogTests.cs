@@ -49,7 +49,7 @@ public sealed class AccessLogTests : TestKit
     {
         await using var upstream = await UpstreamServer.StartAsync();
         var file = Path.Combine(Path.GetTempPath(), $"gateway-access-{Guid.NewGuid():N}.log");
-        await using var gateway = GatewayProcess.StartWithConfig(upstream.GatewayConfig("deadline = 20s") + $$"""
+        await using var gateway = GatewayProcess.StartWithConfig(upstream.GatewayConfig("deadline = 20s") + "\n" + $$"""
             gateway.access-log.path = "{{file}}"
             """);
         var endpoint = (await gateway.WaitUntilReadyAsync())["public"];

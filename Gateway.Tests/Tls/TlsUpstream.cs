@@ -37,6 +37,9 @@ public sealed class TlsUpstream : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/hello", (HttpContext ctx) =>
             $"hello over {ctx.Request.Protocol} from tls upstream, client {ctx.Connection.ClientCertificate?.Subject ?? "anonymous"}");
+        // Every request header as "name: value" lines, as the upstream saw them (HTTP/2 names are lower case).
+        app.MapGet("/headers", (HttpContext ctx) =>
+            string.Join("\n", ctx.Request.Headers.Select(h => $"{h.Key}: {h.Value}").Order(StringComparer.Ordinal)) + $"\nprotocol: {ctx.Request.Protocol}");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TlsUpstream(app, new Uri(address).Port);

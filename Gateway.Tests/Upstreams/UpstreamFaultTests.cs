@@ -8,37 +8,13 @@ namespace Gateway.Tests.Upstreams;
 
 /// <summary>
 /// Upstream faults meet a clear answer and cost no request that could have been saved: a dead endpoint leaves the
-/// rotation (its requests retried elsewhere when that is provably safe), a reset midway aborts the client's
-/// response instead of ending it as if complete, an upstream that closes every connection fails nothing.
+/// rotation (its requests retried elsewhere, see SafeRetryTests), a reset midway aborts the client's response
+/// instead of ending it as if complete, an upstream that closes every connection fails nothing.
 /// </summary>
-public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class UpstreamFaultTests(ITestOutputHelper output) : UpstreamTestBase
 {
-    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(20) };
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        foreach (var d in Enumerable.Reverse(_disposables)) await d.DisposeAsync();
-    }
-
-    private async Task<T> Own<T>(Task<T> start) where T : IAsyncDisposable
-    {
-        var started = await start;
-        _disposables.Add(started);
-        return started;
-    }
-
-    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra = "") => Own(InProcessGateway.StartAsync($$"""
-        gateway {
-          listeners.public { address = "127.0.0.1:0" }
-          admin.address = "127.0.0.1:0"
-          upstreams.app { endpoints = [{{endpoints}}], connect-timeout = 2s {{upstreamExtra}} }
-          routes.app    { listener = public, path-prefix = "/", upstream = app }
-        }
-        """));
+    private Task<InProcessGateway> GatewayAsync(string endpoints, string upstreamExtra = "") =>
+        base.GatewayAsync($"endpoints = [{endpoints}], connect-timeout = 2s {upstreamExtra}");
 
     [Fact]
     public async Task A_dead_endpoint_costs_no_get_leaves_the_rotation_and_returns_once_it_lives_again()
@@ -49,11 +25,11 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
 
         for (var i = 0; i < 100; i++)
         {
-            var response = await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            var response = await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
-        var retried = Counter(metrics, "Retried");
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        var retried = Metrics.UpstreamErrors(metrics, "Retried");
         output.WriteLine($"100 GETs over [dead, live]: all 200; retried {retried} time(s) while the dead endpoint was out of rotation for 1s");
         Assert.InRange(retried, 1, 10); // once per ejection period, not once per request
 
@@ -61,26 +37,9 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         var revived = await Own(UpstreamServer.StartAsync("revived", deadPort));
         await Wait.UntilAsync(async () =>
         {
-            await _client.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            await Client.GetAsync(new Uri(gateway.Listener(), "/hello"));
             return revived.Requests > 0;
         }, new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
-    }
-
-    [Fact]
-    public async Task A_post_to_a_dead_endpoint_is_not_replayed_and_answers_502_with_the_reason()
-    {
-        var live = await Own(UpstreamServer.StartAsync("live"));
-        var gateway = await GatewayAsync($"\"127.0.0.1:{FreePort()}\", \"{live.Endpoint}\"");
-
-        // Round-robin starts at the first endpoint: the dead one.
-        var response = await _client.PostAsync(new Uri(gateway.Listener(), "/echo"), new StringContent("payload"));
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Contains("refused", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(0, live.Requests);
-
-        // The dead endpoint is out of rotation now: the next POST goes to the live one.
-        var next = await _client.PostAsync(new Uri(gateway.Listener(), "/echo"), new StringContent("payload"));
-        Assert.Equal("payload", await next.Content.ReadAsStringAsync());
     }
 
     [Theory]
@@ -91,15 +50,15 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         var upstream = await Own(UpstreamServer.StartAsync());
         var gateway = await GatewayAsync($"\"{upstream.Endpoint}\"");
 
-        using var response = await _client.GetAsync(new Uri(gateway.Listener(), $"/reset-midway?chunked={chunked}"), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Client.GetAsync(new Uri(gateway.Listener(), $"/reset-midway?chunked={chunked}"), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Not a short body that looks complete: reading to the end fails.
         await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
 
-        var metrics = await _client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
-        Assert.True(Counter(metrics, "ResponseBodyDestination") >= 1, "the upstream's reset is counted");
+        var metrics = await Client.GetStringAsync(new Uri(gateway.Admin, "/metrics"));
+        Assert.True(Metrics.UpstreamErrors(metrics, "ResponseBodyDestination") >= 1, "the upstream's reset is counted");
         // The gateway goes on serving.
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
     }
 
     [Fact]
@@ -115,16 +74,4 @@ public sealed class UpstreamFaultTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(600, loops.Succeeded);
     }
 
-    /// <summary>The sum of gateway_upstream_errors_total samples with this error label.</summary>
-    private static double Counter(string metrics, string error) =>
-        metrics.Split('\n')
-            .Where(l => l.StartsWith("gateway_upstream_errors_total", StringComparison.Ordinal) && l.Contains($"error=\"{error}\""))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -32,7 +32,7 @@ public class HotPathBenchmarks
             new RouteSettings($"r{i}", "public", $"/service{i}/v1", null, "api", null),
             new RouteSettings($"h{i}", i % 2 == 0 ? "public" : "internal", $"/site{i}", $"host{i}.example.test", "web", null),
         }).Append(new RouteSettings("root", "public", "/", null, "static", null));
-        _routes = new RouteTable(routes, upstreams, new GatewayMetrics(null!));
+        _routes = new RouteTable(routes, upstreams, new GatewayMetrics(null!), "bench");
         _route = _routes.Match("public", "host4.example.test", "/site4/page")!;
         _upstream = upstreams[0];
         _listener = ListenerHandle.Bind("bench", new IPEndPoint(IPAddress.Loopback, 0));
@@ -51,7 +51,12 @@ public class HotPathBenchmarks
     public void CountResponse() => _route.Count(200);
 
     [Benchmark]
-    public int PickEndpoint() => _upstream.NextEndpointIndex();
+    public int PickEndpoint()
+    {
+        var endpoint = _upstream.Endpoints.Lease()!;
+        endpoint.Leave();
+        return endpoint.InFlight;
+    }
 
     [Benchmark]
     public void RequestCounters()
