@@ -39,6 +39,17 @@ public sealed class GatewayState(TimeProvider time)
     public bool Ready => Phase == GatewayPhase.Serving;
 
     /// <summary>
+    /// Raised after every change of phase (from, to), outside the lock: a reader that polls <see cref="Phase"/> would
+    /// miss a phase shorter than its poll (an undrain a moment after its drain).
+    /// </summary>
+    public event Action<GatewayPhase, GatewayPhase>? PhaseChanged;
+
+    private void Changed(GatewayPhase before, GatewayPhase after)
+    {
+        if (before != after) PhaseChanged?.Invoke(before, after);
+    }
+
+    /// <summary>
     /// When the drain was asked for. Alone it is <see cref="DrainStartedAt"/>; a cluster node may wait for a drain
     /// slot in between, serving and ready, and its deadline still counts from here.
     /// </summary>
@@ -67,41 +78,49 @@ public sealed class GatewayState(TimeProvider time)
 
     internal void Started(DrainReason reason, DateTimeOffset requestedAt, DateTimeOffset startedAt, DateTimeOffset deadline, bool exit)
     {
+        GatewayPhase before;
         lock (_gate)
         {
             (Reason, DrainRequestedAt, DrainStartedAt, Deadline, Exiting, Result) = (reason, requestedAt, startedAt, deadline, exit, null);
-            _phase = GatewayPhase.Announcing;
+            (before, _phase) = (_phase, GatewayPhase.Announcing);
         }
+        Changed(before, GatewayPhase.Announcing);
     }
 
     internal void Enter(GatewayPhase phase, bool exit, DateTimeOffset? deadline = null)
     {
+        GatewayPhase before;
         lock (_gate)
         {
-            _phase = phase;
+            (before, _phase) = (_phase, phase);
             Exiting = exit;
             if (deadline is { } d) Deadline = d;
         }
+        Changed(before, phase);
     }
 
     internal void Finished(GatewayPhase phase, DrainProtocol.DrainComplete? result, bool exit)
     {
+        GatewayPhase before;
         lock (_gate)
         {
             // A run that found the tree already stopped keeps the first result.
             if (result is not null) Result = result;
-            _phase = phase;
+            (before, _phase) = (_phase, phase);
             Exiting = exit;
         }
+        Changed(before, phase);
     }
 
     /// <summary>Serving again: the drain was taken back.</summary>
     internal void Cleared()
     {
+        GatewayPhase before;
         lock (_gate)
         {
-            _phase = GatewayPhase.Serving;
+            (before, _phase) = (_phase, GatewayPhase.Serving);
             (Reason, DrainRequestedAt, DrainStartedAt, Deadline, Exiting) = (null, null, null, null, false);
         }
+        Changed(before, GatewayPhase.Serving);
     }
 }
