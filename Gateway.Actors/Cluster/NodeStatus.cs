@@ -17,7 +17,7 @@ public sealed record NodeStatus(string Drain, string Phase, int Generation, long
         {
             GatewayPhase.Serving when slot.Status is SlotStatus.Requested or SlotStatus.Queued => "queued",
             GatewayPhase.Serving => "serving",
-            GatewayPhase.Drained => "drained",
+            GatewayPhase.Drained or GatewayPhase.Exiting => "drained",
             _ => "draining",
         };
         return new NodeStatus(drain, phase.ToString(), runtime.Generation, runtime.ConfigVersion,

@@ -34,6 +34,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         public override string ToString() => "CloseWhenQuiet";
     }
 
+    /// <summary>A close the drain asked for waits for the connection to be idle, and now it is (see <see cref="IConnectionPort.CloseDeferred"/>).</summary>
+    private sealed record CloseDeferredIdle
+    {
+        public static readonly CloseDeferredIdle Instance = new();
+        public override string ToString() => "CloseDeferredIdle";
+    }
+
     /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
     private sealed record IdleCheck
     {
@@ -60,7 +67,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<EndStreams>(_ => _port.EndStreams());
         Receive<IdleCheck>(_ => CheckIdle());
-        Receive<CloseWhenQuiet>(_ => _port.RequestClose());
+        Receive<CloseWhenQuiet>(_ => Close());
+        Receive<CloseDeferredIdle>(_ =>
+        {
+            if (_finished) return;
+            var quiet = _drain?.IdleClose.DelayFor(_port.IdleFor, Random.Shared.NextDouble()) ?? TimeSpan.Zero;
+            if (quiet > TimeSpan.Zero) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, quiet);
+            else Close();
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -112,18 +126,30 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
                 ? _drain.IdleClose.DelayFor(_port.IdleFor, Random.Shared.NextDouble())
                 : TimeSpan.Zero;
             if (delay > TimeSpan.Zero && delay < remaining) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, delay);
-            else _port.RequestClose();
+            else Close();
             CheckIdle();
         }
         else if (Timers.IsTimerActive(CloseWhenQuiet.Instance))
         {
             // A second drain is a hurry: the quiet period and the spread give way.
             Timers.Cancel(CloseWhenQuiet.Instance);
-            _port.RequestClose();
+            Close();
         }
         // The deadline itself comes from the listener, one timer for all its connections; one already past is now
         // (after the close above, so that a connection it ended at once counts as completed, not forced).
         if (remaining <= TimeSpan.Zero) Self.Tell(DeadlineReached.Instance);
+    }
+
+    /// <summary>
+    /// The graceful close; when the port must wait for the connection to be idle first (a response was under way that
+    /// could no longer say <c>Connection: close</c>), it is asked again once the connection is idle and quiet.
+    /// </summary>
+    private void Close()
+    {
+        _port.RequestClose();
+        if (_port.CloseDeferred is not { } deferred) return;
+        var self = Self;
+        deferred.ContinueWith(_ => self.Tell(CloseDeferredIdle.Instance), TaskContinuationOptions.ExecuteSynchronously);
     }
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
@@ -142,7 +168,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private void OnDeadline()
     {
-        if (_finished) return;
+        // A connection accepted after a drain was taken back never drained: an old drain's deadline is not its own.
+        if (_finished || _drain is null) return;
         Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.

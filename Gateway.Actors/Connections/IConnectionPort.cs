@@ -25,10 +25,16 @@ public interface IConnectionPort
     void GoAway();
 
     /// <summary>
-    /// Graceful close: in-flight responses carry <c>Connection: close</c> / GOAWAY; an idle connection closes now;
-    /// long-lived streams follow their route's policy.
+    /// Graceful close, only ever after telling the client: a response that has not started carries
+    /// <c>Connection: close</c> / GOAWAY; an idle connection closes now; long-lived streams follow their route's policy.
     /// </summary>
     void RequestClose();
+
+    /// <summary>
+    /// After <see cref="RequestClose"/>: null when the close is under way; otherwise the connection could not be told
+    /// yet (a response had already started) and this completes when it is idle, to be asked again once quiet.
+    /// </summary>
+    Task? CloseDeferred => null;
 
     /// <summary>Long-lived streams (WebSockets, server-sent events) open on this connection now.</summary>
     int Streams { get; }

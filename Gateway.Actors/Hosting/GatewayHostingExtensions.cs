@@ -43,7 +43,8 @@ public static class GatewayHostingExtensions
             if (match is { Value: { } socket, Key: { } socketName })
             {
                 adopted.Add(socketName);
-                return ListenerHandle.Adopt(name, socket.Descriptor);
+                // Generation 0: systemd passed it (and keeps its copy); otherwise the previous generation did.
+                return ListenerHandle.Adopt(name, socket.Descriptor, heldBySystem: inherited!.Generation == 0);
             }
             return BindOrExplain(settings, key, () => ListenerHandle.Bind(name, address));
         }
@@ -98,9 +99,16 @@ public static class GatewayHostingExtensions
         var handler = app.Services.GetRequiredService<GatewayRequestHandler>();
         UseWebSocketHandshakes(app);
         app.Use((context, next) => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? Serve(context, connection, handler)
             : next(context));
         return app;
+    }
+
+    /// <summary>One request on a gateway listener: its connection sees it arrive, then admission and the handler.</summary>
+    internal static Task Serve(Microsoft.AspNetCore.Http.HttpContext context, KestrelConnection connection, GatewayRequestHandler handler)
+    {
+        connection.RequestArrived(context.Response);
+        return RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection));
     }
 
     /// <summary>
@@ -130,6 +138,9 @@ public static class GatewayHostingExtensions
             var supervisor = system.ActorOf(GatewaySupervisor.Props(runtime.Listeners.All, runtime.Upstreams), GatewaySupervisor.Name);
             registry.Register<GatewaySupervisor>(supervisor);
             runtime.Supervisor = supervisor;
+            var drain = runtime.Settings.Drain;
+            runtime.Driver = system.ActorOf(DrainDriver.Props(supervisor, new DrainTimeline(drain.Announce, drain.Deadline, drain.IdleClose),
+                runtime.State, ShutdownPhases.Hooks(runtime), loggerFactory.CreateLogger("Gateway.Drain")), DrainDriver.Name);
             runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
             foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
                 runtime.Tcp.Serve(listener);
@@ -252,7 +263,7 @@ public static class GatewayHostingExtensions
                 listener.ConnectionSpoke(connection);
             }
         }
-        var output = connection.IsHttp2 ? CoalescingOutput.Install(context) : null;
+        var output = connection.Http2Output;
         try
         {
             await next(context);
@@ -276,6 +287,9 @@ public static class GatewayHostingExtensions
     private static void Register(GatewayRuntime runtime, ListenerHandle listener, ConnectionContext context, KestrelConnection connection)
     {
         context.Items[KestrelConnection.ItemsKey] = connection;
+        // Before the actor exists: a drain that reaches it at once sends its first GOAWAY through this output.
+        if (connection.IsHttp2) connection.Http2Output = CoalescingOutput.Install(context);
+        connection.ArrivedGoingAway = listener.GoingAway;
         connection.Registered = true;
         listener.ConnectionOpened();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));

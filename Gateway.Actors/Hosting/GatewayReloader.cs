@@ -13,17 +13,30 @@ using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Hosting;
 
-/// <summary>What a reload changed, for the log and the caller.</summary>
+/// <summary>What a reload changed, for the log and the caller: every listener, upstream and route added, removed or
+/// changed, the listeners it re-opened, and the keys that wait for a restart.</summary>
 public sealed record ReloadReport(
     IReadOnlyList<string> AddedListeners,
     IReadOnlyList<string> RemovedListeners,
     IReadOnlyList<string> ChangedUpstreams,
     IReadOnlyList<string> Ignored)
 {
-    public override string ToString() =>
-        $"listeners +[{string.Join(", ", AddedListeners)}] -[{string.Join(", ", RemovedListeners)}], " +
-        $"upstreams replaced [{string.Join(", ", ChangedUpstreams)}]" +
-        (Ignored.Count == 0 ? "" : $"; needs a restart: {string.Join("; ", Ignored)}");
+    public IReadOnlyList<string> ChangedListeners { get; init; } = [];
+    public IReadOnlyList<string> ReopenedListeners { get; init; } = [];
+    public IReadOnlyList<string> AddedUpstreams { get; init; } = [];
+    public IReadOnlyList<string> RemovedUpstreams { get; init; } = [];
+    public IReadOnlyList<string> AddedRoutes { get; init; } = [];
+    public IReadOnlyList<string> RemovedRoutes { get; init; } = [];
+    public IReadOnlyList<string> ChangedRoutes { get; init; } = [];
+
+    public override string ToString()
+    {
+        static string L(IReadOnlyList<string> names) => $"[{string.Join(", ", names)}]";
+        var text = $"listeners +{L(AddedListeners)} -{L(RemovedListeners)} changed {L(ChangedListeners)} re-opened {L(ReopenedListeners)}; " +
+                   $"upstreams +{L(AddedUpstreams)} -{L(RemovedUpstreams)} replaced {L(ChangedUpstreams)}; " +
+                   $"routes +{L(AddedRoutes)} -{L(RemovedRoutes)} changed {L(ChangedRoutes)}";
+        return Ignored.Count == 0 ? text : $"{text}; needs a restart: {string.Join("; ", Ignored)}";
+    }
 }
 
 /// <summary>
@@ -76,11 +89,9 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
     private async Task<ReloadReport> ApplyLockedAsync(GatewaySettings next)
     {
         var current = runtime.Current;
-        var ignored = new List<string>();
-        if (!next.Admin.Address.Equals(current.Settings.Admin.Address)) ignored.Add("gateway.admin.address");
-        if (next.Drain != current.Settings.Drain) ignored.Add("gateway.drain");
+        var now = current.Settings;
+        var ignored = RestartOnly(now, next).ToList();
 
-        // Bind new listeners first: a port in use rejects the whole reload before anything changed.
         var kept = runtime.Listeners.All.Where(l => next.Listeners.Any(n => n.Name == l.Name && SameAddress(n, l))).ToList();
         foreach (var listener in kept)
             if (next.Listeners.Single(n => n.Name == listener.Name).Protocol is var protocol && protocol != listener.Protocol)
@@ -88,41 +99,51 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
                     $"a reload cannot turn listener {listener.Name} from {Name(listener.Protocol)} into {Name(protocol)} on the same address: " +
                     "give it another name or address (the old one drains), or restart");
         var removed = runtime.Listeners.All.Except(kept).ToList();
-        var added = next.Listeners.Where(n => kept.All(k => k.Name != n.Name))
-            .Select(n => GatewayHostingExtensions.WithCertificates(next, n,
-                GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{n.Name}.address", () => ListenerHandle.Bind(n.Name, n.Address)).Configure(n)))
-            .ToList();
-        // Read live by each tcp connection's drain: a changed idle timeout applies to open connections too.
-        foreach (var listener in kept)
-            listener.IdleTimeout = next.Listeners.Single(n => n.Name == listener.Name).IdleTimeout;
-        // Per connection and request limits apply to what comes next; the Kestrel server's are fixed while it runs.
-        foreach (var listener in kept)
-            listener.Limits = ServerLimits.Pin(next.Listeners.Single(n => n.Name == listener.Name).Limits, current.Settings.Limits);
-        ignored.AddRange(ServerLimits.Changed(current.Settings.Limits, next.Limits));
-        // A kept listener keeps its Kestrel pipeline: TLS cannot be switched on or off in place, its certificates can.
+        // Bind new listeners first: a port in use rejects the whole reload before anything changed, and gives back
+        // whatever this reload had bound already (a later identical reload must find the address free).
+        var added = BindAll(next, next.Listeners.Where(n => kept.All(k => k.Name != n.Name)));
+
+        var changedListeners = new List<string>();
         foreach (var listener in kept)
         {
-            var wanted = next.Listeners.First(n => n.Name == listener.Name).Tls;
-            if (wanted is null != listener.Tls is null)
+            var wanted = next.Listeners.Single(n => n.Name == listener.Name);
+            var before = (listener.IdleTimeout, listener.Limits);
+            // Read live by each tcp connection's drain: a changed idle timeout applies to open connections too.
+            listener.IdleTimeout = wanted.IdleTimeout;
+            // Per connection and request limits apply to what comes next; the Kestrel server's are fixed while it runs.
+            listener.Limits = ServerLimits.Pin(wanted.Limits, now.Limits);
+            // A kept listener keeps its Kestrel pipeline: TLS cannot be switched on or off in place, its certificates can.
+            var tlsChanged = false;
+            if (wanted.Tls is null != listener.Tls is null)
                 ignored.Add($"gateway.listeners.{listener.Name}.tls");
-            else if (wanted is not null && !wanted.Equals(listener.Tls!.Settings))
-                listener.Tls.Reload(wanted);
+            else if (wanted.Tls is not null && !wanted.Tls.Equals(listener.Tls!.Settings))
+            {
+                listener.Tls.Reload(wanted.Tls);
+                tlsChanged = true;
+            }
+            if (tlsChanged || before != (listener.IdleTimeout, listener.Limits)) changedListeners.Add(listener.Name);
         }
+        ignored.AddRange(ServerLimits.Changed(now.Limits, next.Limits));
 
         foreach (var listener in added)
-            listener.Limits = ServerLimits.Pin(listener.Limits, current.Settings.Limits);
+            listener.Limits = ServerLimits.Pin(listener.Limits, now.Limits);
 
         var upstreams = next.Upstreams
             .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u))
             .ToList();
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 
-        runtime.Swap(new GatewayRuntime.Snapshot(next with { Admin = current.Settings.Admin, Drain = current.Settings.Drain, Limits = current.Settings.Limits }, upstreams,
+        // What needs a restart stays as it runs, so that /config shows what is in force.
+        runtime.Swap(new GatewayRuntime.Snapshot(next with
+            {
+                Admin = now.Admin, Drain = now.Drain, Limits = now.Limits, AccessLog = now.AccessLog, JsonLogs = now.JsonLogs,
+                Cluster = now.Cluster, IoThreads = now.IoThreads, HotRestart = now.HotRestart,
+            }, upstreams,
             new RouteTable(next.Routes, upstreams, runtime.Metrics, next.ViaName)));
         runtime.Listeners.Replace(kept.Concat(added).ToList());
 
         var supervisor = runtime.Supervisor;
-        var drain = new Drain(runtime.State.Time.GetUtcNow() + current.Settings.Drain.Deadline, DrainReason.Reload) { IdleClose = current.Settings.Drain.IdleClose };
+        var drain = new Drain(runtime.State.Time.GetUtcNow() + now.Drain.Deadline, DrainReason.Reload) { IdleClose = now.Drain.IdleClose };
         foreach (var upstream in upstreams.Except(current.Upstreams)) supervisor.Tell(new GatewaySupervisor.AddUpstream(upstream));
         foreach (var upstream in retiredUpstreams) supervisor.Tell(new GatewaySupervisor.RetireUpstream(upstream, drain));
         foreach (var listener in removed) supervisor.Tell(new GatewaySupervisor.RetireListener(listener.Name, drain));
@@ -134,16 +155,80 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
             else
                 await StartServerAsync(listener);
         }
+        var reopened = await ReopenDrainedAsync(kept);
 
+        var oldUpstreams = now.Upstreams.Select(u => u.Name).ToHashSet();
+        var newUpstreams = next.Upstreams.Select(u => u.Name).ToHashSet();
+        var oldRoutes = now.Routes.ToDictionary(r => r.Name);
         var report = new ReloadReport(
             added.Select(l => $"{l.Name} ({l.Address})").ToList(),
             removed.Select(l => l.Name).ToList(),
-            retiredUpstreams.Select(u => u.Name).Distinct().ToList(),
-            ignored);
+            retiredUpstreams.Select(u => u.Name).Where(newUpstreams.Contains).Distinct().ToList(),
+            ignored)
+        {
+            ChangedListeners = changedListeners,
+            ReopenedListeners = reopened,
+            AddedUpstreams = [.. newUpstreams.Except(oldUpstreams)],
+            RemovedUpstreams = [.. oldUpstreams.Except(newUpstreams)],
+            AddedRoutes = [.. next.Routes.Where(r => !oldRoutes.ContainsKey(r.Name)).Select(r => r.Name)],
+            RemovedRoutes = [.. now.Routes.Where(r => next.Routes.All(n => n.Name != r.Name)).Select(r => r.Name)],
+            ChangedRoutes = [.. next.Routes.Where(r => oldRoutes.TryGetValue(r.Name, out var old) && !old.Equals(r)).Select(r => r.Name)],
+        };
         logger.LogInformation(EventIds.Reloaded, "Reloaded {Source}: {Report}", next.Source, report);
         // Certificate files may have been replaced without the config changing: a reload reads them again too.
         services.GetService<Tls.TlsService>()?.Reload("config reload");
         return report;
+    }
+
+    /// <summary>Binds every listener the reload adds; when one cannot be bound, closes those bound before it and throws.</summary>
+    private static List<ListenerHandle> BindAll(GatewaySettings next, IEnumerable<ListenerSettings> wanted)
+    {
+        var bound = new List<ListenerHandle>();
+        try
+        {
+            foreach (var listener in wanted)
+            {
+                var handle = GatewayHostingExtensions.BindOrExplain(next, $"gateway.listeners.{listener.Name}.address",
+                    () => ListenerHandle.Bind(listener.Name, listener.Address)).Configure(listener);
+                bound.Add(handle);
+                GatewayHostingExtensions.WithCertificates(next, listener, handle);
+            }
+            return bound;
+        }
+        catch
+        {
+            foreach (var handle in bound) handle.Close();
+            throw;
+        }
+    }
+
+    /// <summary>A listener drained alone that is still in the file accepts again (the gateway's own drain stays as it is).</summary>
+    private async Task<List<string>> ReopenDrainedAsync(IEnumerable<ListenerHandle> kept)
+    {
+        var reopened = new List<string>();
+        if (!runtime.State.Ready) return reopened;
+        foreach (var listener in kept.Where(l => !l.Accepting && runtime.ListenerState(l.Name).Phase is not GatewayPhase.Serving))
+        {
+            var answer = await TreeAsk.AskOrStopped<DrainCommands.Undrained>(runtime.Driver, new DrainCommands.Undrain(listener.Name), TimeSpan.FromSeconds(15));
+            if (answer?.Result == UndrainResult.Serving) reopened.Add(listener.Name);
+            else logger.LogWarning(EventIds.Reloaded, "Reload: listener {Listener} stays drained: {Reason}", listener.Name, answer?.ToString() ?? "no answer");
+        }
+        return reopened;
+    }
+
+    /// <summary>The keys a reload cannot apply in place: they wait for a (hot) restart, and the report says so.</summary>
+    private static IEnumerable<string> RestartOnly(GatewaySettings now, GatewaySettings next)
+    {
+        if (!next.Admin.Address.Equals(now.Admin.Address)) yield return "gateway.admin.address";
+        if (next.Admin.Token != now.Admin.Token) yield return "gateway.admin.token";
+        if (next.Drain != now.Drain) yield return "gateway.drain";
+        if (next.AccessLog != now.AccessLog) yield return "gateway.access-log";
+        if (next.JsonLogs != now.JsonLogs) yield return "gateway.log.format";
+        if (next.IoThreads != now.IoThreads) yield return "gateway.io-threads";
+        if (next.HotRestart != now.HotRestart) yield return "gateway.hot-restart";
+        if (!next.Cluster.SeedNodes.SequenceEqual(now.Cluster.SeedNodes)
+            || next.Cluster with { SeedNodes = Array.Empty<System.Net.DnsEndPoint>() } != now.Cluster with { SeedNodes = Array.Empty<System.Net.DnsEndPoint>() })
+            yield return "gateway.cluster";
     }
 
     /// <summary>Kestrel cannot add endpoints while it runs, so each listener added by a reload gets a server of its own.</summary>
@@ -162,7 +247,7 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
         var handler = services.GetRequiredService<GatewayRequestHandler>();
         GatewayHostingExtensions.UseWebSocketHandshakes(app);
         app.Run(context => GatewayRequestHandler.ConnectionOf(context) is { } connection
-            ? RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection))
+            ? GatewayHostingExtensions.Serve(context, connection, handler)
             : Task.CompletedTask);
         await app.StartAsync();
         _addedServers.Add(app);

@@ -70,6 +70,22 @@ public sealed class GatewayRuntime
     /// <summary>Serves the tcp listeners, once the actor system has started.</summary>
     internal Connections.TcpRelay? Tcp { get; set; }
 
+    /// <summary>The drain driver (<see cref="DrainDriver"/>), once the actor system has started: every drain goes through it.</summary>
+    public IActorRef Driver
+    {
+        get => Volatile.Read(ref _driver);
+        internal set => Volatile.Write(ref _driver, value);
+    }
+
+    private IActorRef _driver = ActorRefs.Nobody;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, GatewayState> _listenerStates = new();
+
+    /// <summary>The state of a listener's own drain (GET /drain shows it beside the gateway's).</summary>
+    public GatewayState ListenerState(string listener) => _listenerStates.GetOrAdd(listener, _ => new GatewayState(State.Time));
+
+    /// <summary>A drain that ends in the process's exit (a signal, a hot restart): t = 0 is now.</summary>
+    public void BeginExit(DrainReason reason) => Driver.Tell(new DrainCommands.Begin(reason, Exit: true));
+
     /// <summary>The root of the actor tree, once the actor system has started.</summary>
     public IActorRef Supervisor
     {
@@ -78,10 +94,5 @@ public sealed class GatewayRuntime
     }
 
     /// <summary>Force the drain now (a second signal): whatever is still open is closed at once.</summary>
-    public void ForceNow()
-    {
-        State.Force();
-        var now = State.Time.GetUtcNow();
-        Supervisor.Tell(new DrainProtocol.Drain(now, State.Reason ?? DrainReason.Shutdown, DrainMode.Force));
-    }
+    public void ForceNow() => Driver.Tell(DrainCommands.Force.Instance);
 }

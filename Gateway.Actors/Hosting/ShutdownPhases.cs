@@ -10,13 +10,13 @@ namespace Gateway.Hosting;
 /// <summary>
 /// Maps the drain timeline onto CoordinatedShutdown's service phases: announce in before-service-unbind,
 /// stop accepting in service-unbind, drain in service-requests-done. Any CoordinatedShutdown run (host stop,
-/// cluster leave, <c>ActorSystem.Terminate</c>) therefore drains the gateway first.
+/// cluster leave, <c>ActorSystem.Terminate</c>) therefore drains the gateway first — through the one
+/// <see cref="DrainDriver"/>, which the phases start and wait on.
 /// </summary>
 internal static partial class ShutdownPhases
 {
     /// <summary>What each service phase may take beyond the configured announce and deadline.</summary>
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(5);
-
     /// <summary>HOCON with the phase timeouts derived from announce (A) and deadline (D).</summary>
     public static string TimeoutsHocon(DrainSettings drain, bool clustered = false)
     {
@@ -37,36 +37,31 @@ internal static partial class ShutdownPhases
     public static TimeSpan Budget(DrainSettings drain, bool clustered = false) =>
         (clustered ? drain.Deadline : TimeSpan.Zero) + drain.Announce + drain.Deadline + TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The phases start the drain (or join the one under way: a hot restart's, an admin drain that now leads to exit)
+    /// and wait for its milestones; the <see cref="DrainDriver"/> moves the timeline itself, so a phase that times
+    /// out never leaves the drain half-driven.
+    /// </summary>
     public static void Register(ActorSystem system, GatewayRuntime runtime, ILogger logger)
     {
         var cs = CoordinatedShutdown.Get(system);
-        var drain = runtime.Settings.Drain;
-        var state = runtime.State;
+        var driver = runtime.Driver;
 
         cs.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "gateway-announce", async () =>
         {
-            if (runtime.Cluster is { } cluster && state.DrainStartedAt is null)
-                await WaitForDrainSlotAsync(cs, cluster, runtime, logger);
-            var t0 = state.BeginDrain(DrainReason.Shutdown);
-            Log.PhaseStarted(logger, drain.Announce.TotalSeconds, drain.Deadline.TotalSeconds);
-            runtime.Supervisor.Tell(new Announce(state.Reason ?? DrainReason.Shutdown));
-            // A successor already accepts on the same sockets: no load balancer needs time to move away.
-            var announce = state.Reason == DrainReason.HotRestart ? TimeSpan.Zero : drain.Announce;
-            var wait = t0 + announce - state.Time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
-            {
-                try { await Task.Delay(wait, state.Time, state.ForceToken); }
-                catch (OperationCanceledException) { }
-            }
+            // A downed node is no longer in the cluster: it drains at once, without the budget.
+            var downed = cs.ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+            if (downed && runtime.Cluster is not null) Log.DownedDrain(logger);
+            var timeout = cs.Timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind);
+            await TreeAsk.AskOrStopped<DrainCommands.Begun>(driver, new DrainCommands.Begin(DrainReason.Shutdown, Exit: true, WithoutSlot: downed), timeout);
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.AnnounceOver), timeout);
             return Done.Instance;
         });
 
         cs.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "gateway-stop-accepting", async () =>
         {
-            var started = state.Time.GetTimestamp();
-            state.Enter(GatewayPhase.Unbinding);
-            await TreeAsk.AskOrStopped<AcceptingStopped>(runtime.Supervisor, StopAccepting.Instance, cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
-            Log.PhaseEnded(logger, "unbind", state.Time.GetElapsedTime(started).TotalMilliseconds);
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Unbound),
+                cs.Timeout(CoordinatedShutdown.PhaseServiceUnbind));
             return Done.Instance;
         });
 
@@ -80,40 +75,25 @@ internal static partial class ShutdownPhases
 
         cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "gateway-drain", async () =>
         {
-            var started = state.Time.GetTimestamp();
-            state.Enter(GatewayPhase.Draining);
-            var t0 = state.BeginDrain(DrainReason.Shutdown);
-            var order = new Drain(state.DeadlineFor(drain.Deadline), state.Reason ?? DrainReason.Shutdown,
-                state.ForceToken.IsCancellationRequested ? DrainMode.Force : DrainMode.Graceful) { IdleClose = drain.IdleClose };
-            var result = await TreeAsk.AskOrStopped<DrainComplete>(runtime.Supervisor, order, cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
-            state.Finish(result);
+            await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Finished),
+                cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             foreach (var listener in runtime.Listeners.All)
                 Log.ListenerSummary(logger, listener.Name, listener.AcceptedConnections, listener.ForcedConnections, listener.OpenConnections);
-            Log.DrainFinished(logger, result?.Outcome.ToString() ?? "Stopped", result?.Counts.ToString() ?? "(tree already stopped)",
-                state.Time.GetElapsedTime(started).TotalMilliseconds, (state.Time.GetUtcNow() - t0).TotalMilliseconds);
-            // The drain is over: the next node queued for the cluster's drain budget may go (this one now leaves).
-            runtime.Cluster?.Gate.Release();
             return Done.Instance;
         });
     }
 
-    /// <summary>
-    /// A cluster node drains only with a slot of the cluster-wide budget: it keeps serving (and stays ready) while
-    /// queued, until only queue-reserve of its deadline is left. A downed node is no longer in the cluster: it drains
-    /// at once, without the budget.
-    /// </summary>
-    private static async Task WaitForDrainSlotAsync(CoordinatedShutdown cs, Gateway.Cluster.GatewayCluster cluster, GatewayRuntime runtime, ILogger logger)
+    /// <summary>The driver's hooks into this host: the cluster's drain budget, when clustered.</summary>
+    public static DrainHooks Hooks(GatewayRuntime runtime) => new()
     {
-        var state = runtime.State;
-        var requested = state.RequestDrain();
-        if (cs.ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
-        {
-            Log.DownedDrain(logger);
-            return;
-        }
-        var giveUp = requested + runtime.Settings.Drain.Deadline - runtime.Settings.Cluster.QueueReserve;
-        await cluster.Gate.AcquireAsync(requested, giveUp, state.Time, state.ForceToken);
-    }
+        AcquireSlot = runtime.Settings.Cluster.Enabled
+            ? (requested, force) => runtime.Cluster!.Gate.AcquireAsync(requested,
+                requested + runtime.Settings.Drain.Deadline - runtime.Settings.Cluster.QueueReserve, runtime.State.Time, force)
+            : null,
+        ReleaseSlot = () => runtime.Cluster?.Gate.Release(),
+        ListenerExists = name => runtime.Listeners.All.Any(l => l.Name == name),
+        ListenerState = runtime.ListenerState,
+    };
 
     private static partial class Log
     {
@@ -121,20 +101,8 @@ internal static partial class ShutdownPhases
             Message = "This node was downed (it is no longer in the cluster): draining at once, without the drain budget")]
         public static partial void DownedDrain(ILogger logger);
 
-        [LoggerMessage(EventId = EventIds.PhaseStarted, Level = LogLevel.Information,
-            Message = "Drain started: readiness is 503; announce {AnnounceSeconds}s, deadline {DeadlineSeconds}s")]
-        public static partial void PhaseStarted(ILogger logger, double announceSeconds, double deadlineSeconds);
-
-        [LoggerMessage(EventId = EventIds.PhaseEnded, Level = LogLevel.Information,
-            Message = "Drain phase {Phase} done in {Milliseconds:0}ms: listeners accept no new connections")]
-        public static partial void PhaseEnded(ILogger logger, string phase, double milliseconds);
-
         [LoggerMessage(EventId = EventIds.ListenerSummary, Level = LogLevel.Information,
             Message = "Listener {Listener} drain summary: {Accepted} connection(s) accepted in its life, {Forced} forced, {Open} still open")]
         public static partial void ListenerSummary(ILogger logger, string listener, long accepted, long forced, long open);
-
-        [LoggerMessage(EventId = EventIds.DrainFinished, Level = LogLevel.Information,
-            Message = "Drain finished: {Outcome} ({Counts}) after {PhaseMilliseconds:0}ms of draining, {TotalMilliseconds:0}ms after the signal")]
-        public static partial void DrainFinished(ILogger logger, string outcome, string counts, double phaseMilliseconds, double totalMilliseconds);
     }
 }

@@ -9,6 +9,7 @@ namespace Gateway.HotRestart;
 /// <code>
 /// new → old   HELLO
 /// old → new   LISTENERS &lt;generation&gt; name=address …   (the listening sockets attached, in that order)
+///             or REFUSED &lt;why&gt;                         (it cannot hand over now; it goes on as it was)
 /// new → old   READY name,name…                         (the listeners it serves; "-" for none)
 /// old → new   DRAINING                                 (the old process released the control path and drains)
 /// </code>
@@ -20,6 +21,7 @@ internal static class HandoffProtocol
     public const string Listeners = "LISTENERS";
     public const string Ready = "READY";
     public const string Draining = "DRAINING";
+    public const string Refused = "REFUSED";
 
     /// <summary>How long either side waits for the other's next line.</summary>
     public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
@@ -55,6 +57,8 @@ internal static class HandoffProtocol
     /// <summary>Parses a LISTENERS line; the descriptors pair with the names in order.</summary>
     public static InheritedListeners ParseListeners(string line, int[] descriptors)
     {
+        if (line.StartsWith(Refused + " ", StringComparison.Ordinal))
+            throw new IOException($"the running gateway refused: {line[(Refused.Length + 1)..]}");
         var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length < 2 || parts[0] != Listeners || !int.TryParse(parts[1], out var generation))
             throw new IOException($"unexpected answer from the running gateway: '{line}'");

@@ -87,13 +87,16 @@ public sealed partial class HandoffServer : IDisposable
             Log.HandoffAborted(_logger, $"unexpected greeting '{hello?.Line}'");
             return false;
         }
-        if (_runtime.State.Phase != GatewayPhase.Serving)
+        if (Refusal(_runtime.State) is { } refusal)
         {
-            Log.HandoffAborted(_logger, "this gateway is already draining");
+            // Said to the successor, which exits with it: the operator reads the truth, not a lost connection.
+            HandoffProtocol.SendLine(peer, $"{HandoffProtocol.Refused} {refusal}");
+            Log.HandoffAborted(_logger, refusal);
             return false;
         }
 
-        var offered = _runtime.Listeners.All.Append(_runtime.Listeners.Admin).Where(l => l.Accepting).ToList();
+        // A drained listener's socket is closed: the successor binds it anew. One kept open (systemd's) goes over.
+        var offered = _runtime.Listeners.All.Append(_runtime.Listeners.Admin).Where(l => l.SocketOpen && !l.HandedOff).ToList();
         HandoffProtocol.SendLine(peer, HandoffProtocol.FormatListeners(_runtime.Generation, offered.Select(l => (l.Name, l.Address))),
             offered.Select(l => l.Descriptor).ToArray());
 
@@ -114,10 +117,24 @@ public sealed partial class HandoffServer : IDisposable
         Dispose();
         HandoffProtocol.SendLine(peer, HandoffProtocol.Draining);
         Log.HandedOver(_logger, _runtime.Generation, string.Join(", ", taken));
-        _runtime.State.BeginDrain(DrainReason.HotRestart);
+        _runtime.BeginExit(DrainReason.HotRestart);
         _lifetime.StopApplication();
         return true;
     }
+
+    /// <summary>
+    /// Why this generation cannot hand over now, or null. Serving, announcing, draining or drained (an operator's
+    /// drain) it can: the successor serves, this one drains to exit. Not while its listeners are stopping (their
+    /// sockets are changing hands with the kernel), coming back, or once it is leaving.
+    /// </summary>
+    private static string? Refusal(GatewayState state) => state.Phase switch
+    {
+        GatewayPhase.Unbinding => "this gateway is stopping its listeners (a drain under way); try again in a moment",
+        GatewayPhase.Resuming => "this gateway is taking a drain back (its listeners re-open); try again in a moment",
+        GatewayPhase.Exiting => "this gateway is leaving (its drain leads to exit)",
+        _ when state.Exiting => "this gateway is already draining to exit (a shutdown or another hot restart)",
+        _ => null,
+    };
 
     public void Dispose()
     {

@@ -18,11 +18,21 @@ public static class DrainProtocol
         public override string ToString() => $"Announce({Reason})";
     }
 
-    /// <summary>An announced drain was taken back before any listener stopped accepting: serve as before.</summary>
+    /// <summary>
+    /// The drain is taken back: stop telling connections to go away and accept again — re-opening a listening socket
+    /// that was closed, or the one that was kept. Connections already draining finish their drain. Answered with
+    /// <see cref="Resumed"/> once accepting (a drain that leads to exit cannot be taken back: it is never sent then).
+    /// </summary>
     public sealed record Resume
     {
         public static readonly Resume Instance = new();
         public override string ToString() => "Resume";
+    }
+
+    /// <summary>The listeners below <paramref name="Path"/> accept again; <paramref name="Failures"/> names those that could not.</summary>
+    public sealed record Resumed(string Path, IReadOnlyList<string> Failures)
+    {
+        public override string ToString() => Failures.Count == 0 ? $"Resumed({Path})" : $"Resumed({Path}, failed: {string.Join("; ", Failures)})";
     }
 
     /// <summary>Stop accepting new connections; live ones keep being served. Answered with <see cref="AcceptingStopped"/>.</summary>
@@ -47,7 +57,13 @@ public static class DrainProtocol
         /// <summary>When idle connections are closed: not under a client that just used them, and spread out.</summary>
         public IdleClosePolicy IdleClose { get; init; } = IdleClosePolicy.AtOnce;
 
-        public override string ToString() => $"Drain({Reason}, {Mode}, deadline {Deadline:HH:mm:ss.fff})";
+        /// <summary>
+        /// An operator's drain that may be taken back: once drained the tree stays up — listeners wait to be resumed,
+        /// upstream pools are kept — instead of stopping bottom-up. A later drain that is not resumable (a shutdown) wins.
+        /// </summary>
+        public bool Resumable { get; init; }
+
+        public override string ToString() => $"Drain({Reason}, {Mode}{(Resumable ? ", resumable" : "")}, deadline {Deadline:HH:mm:ss.fff})";
     }
 
     /// <summary>Child → parent, exactly once, just before the child stops.</summary>
@@ -71,8 +87,11 @@ public static class DrainProtocol
     }
 
     /// <summary>The drain that ends first of two: a second drain may shorten, never extend.</summary>
-    internal static Drain Earliest(this Drain current, Drain next) =>
-        next.Mode == DrainMode.Force || next.Deadline < current.Deadline ? next with { Reason = current.Reason } : current;
+    internal static Drain Earliest(this Drain current, Drain next)
+    {
+        var earliest = next.Mode == DrainMode.Force || next.Deadline < current.Deadline ? next with { Reason = current.Reason } : current;
+        return earliest.Resumable == (current.Resumable && next.Resumable) ? earliest : earliest with { Resumable = false };
+    }
 }
 
 /// <summary>

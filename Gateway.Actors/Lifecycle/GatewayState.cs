@@ -1,9 +1,12 @@
 namespace Gateway.Lifecycle;
 
-/// <summary>Where the gateway is in its life; every value but <see cref="Serving"/> answers /ready with 503.</summary>
+/// <summary>
+/// The states of a drain, in the order a drain goes through them; every value but <see cref="Serving"/> answers
+/// /ready with 503. Only the <see cref="DrainDriver"/> moves from one to the next.
+/// </summary>
 public enum GatewayPhase
 {
-    /// <summary>Accepting and serving; ready.</summary>
+    /// <summary>Accepting and serving; ready. (A cluster node may be queued for a drain slot meanwhile.)</summary>
     Serving,
     /// <summary>t = 0 … announce: still accepting, connections told to go away.</summary>
     Announcing,
@@ -11,19 +14,22 @@ public enum GatewayPhase
     Unbinding,
     /// <summary>In-flight work finishes; forced at the deadline.</summary>
     Draining,
-    /// <summary>The drain is over; the process is leaving.</summary>
+    /// <summary>The drain is over and the gateway stays up, serving nothing, until it is taken back.</summary>
     Drained,
+    /// <summary>A drain is being taken back: listeners re-open.</summary>
+    Resuming,
+    /// <summary>The drain is over and the process is leaving (or has begun a drain that leads there and has ended it).</summary>
+    Exiting,
 }
 
 /// <summary>
-/// The drain state that the admin API reads and the shutdown wiring writes: thread-safe, no actor round-trip.
+/// The drain state that the admin API, the metrics and the hot restart read: a thread-safe mirror of one
+/// <see cref="DrainDriver"/>, written only by it, read without an actor round-trip.
 /// </summary>
 public sealed class GatewayState(TimeProvider time)
 {
-    private readonly CancellationTokenSource _force = new();
     private readonly Lock _gate = new();
     private GatewayPhase _phase;
-    private bool _exiting;
 
     public GatewayPhase Phase
     {
@@ -33,99 +39,88 @@ public sealed class GatewayState(TimeProvider time)
     public bool Ready => Phase == GatewayPhase.Serving;
 
     /// <summary>
-    /// When a drain was asked for. Alone it is the same as <see cref="DrainStartedAt"/>; a cluster node may wait for
-    /// a drain slot in between, serving and ready, and its deadline still counts from here.
+    /// Raised after every change of phase (from, to), outside the lock: a reader that polls <see cref="Phase"/> would
+    /// miss a phase shorter than its poll (an undrain a moment after its drain).
+    /// </summary>
+    public event Action<GatewayPhase, GatewayPhase>? PhaseChanged;
+
+    private void Changed(GatewayPhase before, GatewayPhase after)
+    {
+        if (before != after) PhaseChanged?.Invoke(before, after);
+    }
+
+    /// <summary>
+    /// When the drain was asked for. Alone it is <see cref="DrainStartedAt"/>; a cluster node may wait for a drain
+    /// slot in between, serving and ready, and its deadline still counts from here.
     /// </summary>
     public DateTimeOffset? DrainRequestedAt { get; private set; }
 
-    /// <summary>Marks the moment a drain was asked for, once; returns it.</summary>
-    public DateTimeOffset RequestDrain()
-    {
-        lock (_gate) return DrainRequestedAt ??= time.GetUtcNow();
-    }
-
-    /// <summary>When the drain begun (or about to begin) now must be over: <paramref name="deadline"/> after it was asked for.</summary>
-    public DateTimeOffset DeadlineFor(TimeSpan deadline)
-    {
-        lock (_gate)
-        {
-            var started = DrainStartedAt ?? time.GetUtcNow();
-            return DrainRequestedAt is { } requested && requested < started ? requested + deadline : started + deadline;
-        }
-    }
-
-    /// <summary>t = 0 of the drain (the signal), when one has begun.</summary>
+    /// <summary>t = 0 of the drain under way (the signal, or the slot), when one has begun.</summary>
     public DateTimeOffset? DrainStartedAt { get; private set; }
+
+    /// <summary>When what is left of the drain under way is forced.</summary>
+    public DateTimeOffset? Deadline { get; private set; }
 
     public DrainReason? Reason { get; private set; }
 
-    /// <summary>How the drain ended, once it has.</summary>
-    public DrainProtocol.DrainComplete? Result { get; private set; }
+    /// <summary>The drain under way leads to the process's exit: it can no longer be taken back.</summary>
+    public bool Exiting { get; private set; }
 
-    /// <summary>Cancelled when the drain must stop waiting (a second signal).</summary>
-    public CancellationToken ForceToken => _force.Token;
+    /// <summary>How the last drain ended, once it has.</summary>
+    public DrainProtocol.DrainComplete? Result { get; private set; }
 
     public TimeProvider Time => time;
 
-    /// <summary>Marks t = 0 once; later calls keep the first time and reason. Returns t = 0.</summary>
-    public DateTimeOffset BeginDrain(DrainReason reason)
+    internal void Queued(DrainReason reason, DateTimeOffset requestedAt, bool exit)
     {
+        lock (_gate) (Reason, DrainRequestedAt, Exiting) = (reason, requestedAt, exit);
+    }
+
+    internal void Started(DrainReason reason, DateTimeOffset requestedAt, DateTimeOffset startedAt, DateTimeOffset deadline, bool exit)
+    {
+        GatewayPhase before;
         lock (_gate)
         {
-            // A shutdown or hot restart that finds an admin drain under way keeps it, but it can no longer be taken back.
-            if (reason is DrainReason.Shutdown or DrainReason.HotRestart) _exiting = true;
-            if (DrainStartedAt is null)
-            {
-                DrainStartedAt = time.GetUtcNow();
-                Reason = reason;
-                _phase = GatewayPhase.Announcing;
-            }
-            return DrainStartedAt.Value;
+            (Reason, DrainRequestedAt, DrainStartedAt, Deadline, Exiting, Result) = (reason, requestedAt, startedAt, deadline, exit, null);
+            (before, _phase) = (_phase, GatewayPhase.Announcing);
         }
+        Changed(before, GatewayPhase.Announcing);
     }
 
-    /// <summary>Moves forward to <paramref name="phase"/>; false when the drain was taken back (undrain) meanwhile.</summary>
-    public bool Enter(GatewayPhase phase)
+    internal void Enter(GatewayPhase phase, bool exit, DateTimeOffset? deadline = null)
     {
+        GatewayPhase before;
         lock (_gate)
         {
-            if (_phase == GatewayPhase.Serving) return false;
-            if (phase > _phase) _phase = phase;
-            return true;
+            (before, _phase) = (_phase, phase);
+            Exiting = exit;
+            if (deadline is { } d) Deadline = d;
         }
+        Changed(before, phase);
     }
 
-    /// <summary>The drain is over; a later run that found the tree already stopped keeps the first result.</summary>
-    public void Finish(DrainProtocol.DrainComplete? result)
+    internal void Finished(GatewayPhase phase, DrainProtocol.DrainComplete? result, bool exit)
     {
-        if (result is not null) Result = result;
-        Enter(GatewayPhase.Drained);
-    }
-
-    /// <summary>Takes back a drain still in its announce window (nothing was unbound yet); false when too late.</summary>
-    public bool TryUndrain()
-    {
+        GatewayPhase before;
         lock (_gate)
         {
-            if (_phase != GatewayPhase.Announcing || Reason != DrainReason.Admin || _exiting) return false;
-            _phase = GatewayPhase.Serving;
-            DrainStartedAt = null;
-            DrainRequestedAt = null;
-            Reason = null;
-            return true;
+            // A run that found the tree already stopped keeps the first result.
+            if (result is not null) Result = result;
+            (before, _phase) = (_phase, phase);
+            Exiting = exit;
         }
+        Changed(before, phase);
     }
 
-    /// <summary>Starts a drain only from <see cref="GatewayPhase.Serving"/>; false when one is under way.</summary>
-    public bool TryBeginDrain(DrainReason reason)
+    /// <summary>Serving again: the drain was taken back.</summary>
+    internal void Cleared()
     {
+        GatewayPhase before;
         lock (_gate)
         {
-            if (_phase != GatewayPhase.Serving) return false;
-            BeginDrain(reason);
-            return true;
+            (before, _phase) = (_phase, GatewayPhase.Serving);
+            (Reason, DrainRequestedAt, DrainStartedAt, Deadline, Exiting) = (null, null, null, null, false);
         }
+        Changed(before, GatewayPhase.Serving);
     }
-
-    public void Force() => _force.Cancel();
 }

@@ -35,6 +35,15 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         public override string ToString() => $"RetireListener({Name})";
     }
 
+    /// <summary>
+    /// A drain of one listener (its own <see cref="DrainDriver"/>): <paramref name="Message"/> goes to that listener's
+    /// actor as if sent by the driver, and its answers go straight back to the driver.
+    /// </summary>
+    public sealed record ToListener(string Name, object Message)
+    {
+        public override string ToString() => $"ToListener({Name}, {Message})";
+    }
+
     /// <summary>A reload added (or replaced) an upstream pool.</summary>
     public sealed record AddUpstream(IUpstreamPort Port)
     {
@@ -56,8 +65,12 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly HashSet<IActorRef> _unbindPending = [];
     private readonly HashSet<IActorRef> _drainedListeners = [];
+    private readonly List<IActorRef> _resumeRequesters = [];
+    private readonly HashSet<IActorRef> _resumePending = [];
+    private readonly List<string> _resumeFailures = [];
     private DrainOutcome _upstreamOutcome = DrainOutcome.Completed;
     private bool _overdue;
+    private bool _reportedResumable;
 
     public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams)
     {
@@ -81,14 +94,13 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         });
         Receive<Announce>(a =>
         {
-            _log.Info("Drain announced ({0}): connections are told to go away; listeners keep accepting", a.Reason);
+            _log.Debug("Drain announced ({0}): connections are told to go away; listeners keep accepting", a.Reason);
+            _listeners.StartCounting();
             foreach (var listener in _listeners.Alive) listener.Tell(a);
         });
-        Receive<Resume>(r =>
-        {
-            _log.Info("Drain taken back: serving as before");
-            foreach (var listener in _listeners.Alive) listener.Tell(r);
-        });
+        Receive<Resume>(OnResume);
+        Receive<Resumed>(r => ResumeDone(Sender, r.Failures));
+        Receive<ToListener>(OnToListener);
         Receive<StopAccepting>(OnStopAccepting);
         Receive<TreeProtocol.GetTree>(_ => DescribeTo(Sender));
         Receive<AcceptingStopped>(_ => UnbindDone(Sender));
@@ -98,6 +110,12 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             if (_listeners.Alive.Contains(Sender))
             {
                 _listeners.Reported(Sender, c.Counts);
+                // A listener an operator's drain left drained stays, to be resumed; one a reload removed goes.
+                if (_listeners.Current is { Resumable: true } && _listenerByName.ContainsValue(Sender))
+                {
+                    Advance();
+                    return;
+                }
                 // A drained listener waits for this: connections forwarded to it before now are closed there.
                 _drainedListeners.Add(Sender);
                 Sender.Tell(PoisonPill.Instance);
@@ -111,6 +129,7 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         Receive<Terminated>(t =>
         {
             UnbindDone(t.ActorRef);
+            ResumeDone(t.ActorRef, []);
             _listeners.Terminated(t.ActorRef);
             _upstreams.Terminated(t.ActorRef);
             Advance();
@@ -202,8 +221,9 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     {
         var first = !_listeners.Draining;
         var current = _listeners.Begin(drain, Sender);
+        if (!current.Resumable) _reportedResumable = false;
         if (first)
-            _log.Info("Drain started ({0}): {1} listener(s), deadline in {2:0.###}s", current.Reason,
+            _log.Debug("Drain of the tree ({0}): {1} listener(s), deadline in {2:0.###}s", current.Reason,
                 _listeners.Alive.Count, current.Remaining(Context.System.Scheduler).TotalSeconds);
         foreach (var listener in _listeners.Alive) listener.Tell(current);
         if (_upstreams.Draining)
@@ -216,7 +236,14 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     /// <summary>Listeners first; upstreams once no listener (and so no request) is left; then this node.</summary>
     private void Advance()
     {
-        if (!_listeners.Draining || _listeners.Alive.Count > 0) return;
+        if (!_listeners.Draining) return;
+        if (_listeners.Current!.Resumable)
+        {
+            // An operator's drain: the listeners stay, drained, and so do the upstream pools; this node answers once.
+            if (!_reportedResumable && _listeners.AllReported) Complete();
+            return;
+        }
+        if (_listeners.Alive.Count > 0) return;
         if (!_upstreams.Draining)
         {
             _upstreams.Begin(_listeners.Current!, ActorRefs.Nobody);
@@ -234,6 +261,62 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
         var outcome = new[] { counts.Outcome, _upstreamOutcome, _overdue ? DrainOutcome.DeadlineExceeded : DrainOutcome.Completed }.Max();
         _log.Info("Gateway drained: {0} ({1})", outcome, counts);
         _listeners.Reply(new DrainComplete(Self.Path.Name, outcome, counts));
+        if (_listeners.Current is { Resumable: true })
+        {
+            _reportedResumable = true;
+            Timers.Cancel(DeadlineReached.Instance);
+            return;
+        }
         Context.Stop(Self);
+    }
+
+    /// <summary>
+    /// An operator's drain is taken back: every listener accepts again (re-opening its socket); answered with
+    /// <see cref="Resumed"/> once they all do, naming those that could not. The next drain counts afresh.
+    /// </summary>
+    private void OnResume(Resume resume)
+    {
+        if (_listeners.Current is { Resumable: false })
+        {
+            Sender.Tell(new Resumed(Self.Path.Name, ["the gateway is leaving (its drain leads to exit)"]));
+            return;
+        }
+        _log.Debug("Drain taken back: {0} listener(s) accept again", _listeners.Alive.Count);
+        _listeners.Reset();
+        _reportedResumable = false;
+        _overdue = false;
+        Timers.Cancel(DeadlineReached.Instance);
+        _resumeRequesters.Add(Sender);
+        foreach (var listener in _listeners.Alive)
+            if (_resumePending.Add(listener)) listener.Tell(resume);
+        ResumeDone(ActorRefs.Nobody, []);
+    }
+
+    private void ResumeDone(IActorRef listener, IReadOnlyList<string> failures)
+    {
+        if (!listener.IsNobody() && !_resumePending.Remove(listener)) return;
+        _resumeFailures.AddRange(failures);
+        if (_resumePending.Count > 0 || _resumeRequesters.Count == 0) return;
+        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, [.. _resumeFailures]));
+        _resumeRequesters.Clear();
+        _resumeFailures.Clear();
+    }
+
+    private void OnToListener(ToListener message)
+    {
+        if (_listenerByName.TryGetValue(message.Name, out var listener))
+        {
+            listener.Forward(message.Message);
+            return;
+        }
+        // Gone (removed by a reload): answer what the driver waits for, so that nothing hangs on it.
+        object? answer = message.Message switch
+        {
+            StopAccepting => new AcceptingStopped(message.Name),
+            Drain => new DrainComplete(message.Name, DrainOutcome.Completed, DrainCounts.None),
+            Resume => new Resumed(message.Name, [$"listener {message.Name} no longer exists"]),
+            _ => null,
+        };
+        if (answer is not null) Sender.Tell(answer);
     }
 }

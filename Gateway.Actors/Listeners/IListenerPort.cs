@@ -22,6 +22,18 @@ public interface IListenerPort
     Task StopAcceptingAsync();
 
     /// <summary>
+    /// After <see cref="StopAcceptingAsync"/>: completes once no connection accepted before is still silent (each spoke,
+    /// and is counted in <see cref="ConnectionsRegistered"/>, or was closed). The drain of the listener waits for it.
+    /// </summary>
+    Task SilentSettled => Task.CompletedTask;
+
+    /// <summary>
+    /// Accept again after <see cref="StopAcceptingAsync"/>: on the socket that was kept, or on one bound anew at the
+    /// same address when it was closed. Fails (and nothing changes) when the address cannot be bound.
+    /// </summary>
+    Task ResumeAcceptingAsync();
+
+    /// <summary>
     /// How many connections this port has passed towards its actor so far (they travel through the supervisor):
     /// a listener whose unbind completed is drained only when it has received them all.
     /// </summary>

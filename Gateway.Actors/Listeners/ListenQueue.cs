@@ -16,6 +16,7 @@ internal static partial class ListenQueue
 
     private const int SolSocket = 1;
     private const int SoAttachFilter = 26;
+    private const int SoDetachFilter = 27;
 
     // Classic BPF on a TCP listener sees the segment from its TCP header: byte 13 holds the flags.
     // Drop SYN without ACK (a new handshake); pass everything else (the ACK that completes one under way).
@@ -42,6 +43,15 @@ internal static partial class ListenQueue
         {
             filter.Free();
         }
+    }
+
+    /// <summary>Lets new handshakes in again (a kept socket accepts again, or one taken over from a generation that was stopping).</summary>
+    internal static void AllowHandshakes(Socket listener)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var none = 0;
+        // ENOENT when no filter is attached: nothing to undo.
+        _ = SetSockOpt((int)listener.SafeHandle.DangerousGetHandle(), SolSocket, SoDetachFilter, ref none, sizeof(int));
     }
 
     /// <summary>Accepts without waiting: null once the queue is empty (new handshakes are refused by then).</summary>
@@ -73,4 +83,7 @@ internal static partial class ListenQueue
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(int socket, int level, int option, ref SockFprog value, int length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetSockOpt(int socket, int level, int option, ref int value, int length);
 }

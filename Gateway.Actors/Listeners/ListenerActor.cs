@@ -8,7 +8,8 @@ namespace Gateway.Listeners;
 
 /// <summary>
 /// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection. On
-/// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped.
+/// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped; then it
+/// waits, to be stopped by its parent or, when the drain may be taken back, resumed (<see cref="Resume"/>).
 /// </summary>
 public sealed class ListenerActor : ReceiveActor, IWithTimers
 {
@@ -19,6 +20,13 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record Unbound(Exception? Error);
+
+    private sealed record Reopened(Exception? Error);
+
+    private sealed record Settled
+    {
+        public static readonly Settled Instance = new();
+    }
 
     /// <summary>Timer message: the drain deadline has come for every connection (one timer, not one per connection).</summary>
     private sealed record ConnectionsDeadline
@@ -34,36 +42,48 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
+    private readonly List<IActorRef> _resumeRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
     private long _received;
     private Announce? _announce;
     private bool _unbinding;
     private bool _unbound;
+    private bool _reopening;
+    private bool _completed;
+    private bool _settled;
+    private bool _leaving;
 
     public ListenerActor(IListenerPort port)
     {
         _port = port;
+        Serving();
+    }
 
+    /// <summary>Accepting (or stopping, or draining): the listener's working life.</summary>
+    private void Serving()
+    {
         Receive<ConnectionOpened>(OnConnectionOpened);
         Receive<Announce>(a =>
         {
+            CancelResume("a drain began meanwhile");
             _announce = a;
             _drain.StartCounting();
             _port.GoAway();
             foreach (var child in _drain.Alive) child.Tell(a);
         });
-        Receive<Resume>(_ =>
-        {
-            if (_unbinding || _drain.Draining) return;
-            _announce = null;
-            _port.CancelGoAway();
-        });
+        Receive<Resume>(_ => OnResume());
         Receive<StopAccepting>(_ =>
         {
             _unbindRequesters.Add(Sender);
             BeginUnbind();
         });
         Receive<Unbound>(OnUnbound);
+        Receive<Settled>(_ =>
+        {
+            _settled = true;
+            TryComplete();
+        });
+        Receive<Reopened>(OnReopened);
         Receive<Drain>(OnDrain);
         // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
         Receive<DrainComplete>(c =>
@@ -75,6 +95,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
         Receive<ConnectionsDeadline>(_ =>
         {
+            // Connections accepted after a drain was taken back are not draining: they ignore it.
             foreach (var child in _drain.Alive) child.Tell(DeadlineReached.Instance);
         });
         Receive<DeadlineReached>(_ =>
@@ -125,8 +146,16 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         else
             _log.Info("Listener {0} stopped accepting; {1} connection(s) open", _port.Name, _drain.Alive.Count);
         _unbound = true;
+        _settled = _port.SilentSettled.IsCompleted;
+        if (!_settled)
+        {
+            var self = Self;
+            _port.SilentSettled.ContinueWith(_ => self.Tell(Settled.Instance), TaskContinuationOptions.ExecuteSynchronously);
+        }
         ReplyUnbound();
-        TryComplete();
+        // Taken back while it was stopping: it accepts again now that it has stopped.
+        if (_resumeRequesters.Count > 0) Reopen();
+        else if (_drain.Draining) TryComplete();
     }
 
     private void ReplyUnbound()
@@ -137,7 +166,9 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnDrain(Drain drain)
     {
+        CancelResume("a drain began meanwhile");
         var current = _drain.Begin(drain, Sender);
+        if (!current.Resumable) _leaving = true;
         BeginUnbind();
         foreach (var child in _drain.Alive) child.Tell(current);
         var remaining = current.Remaining(Context.System.Scheduler);
@@ -146,19 +177,80 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         TryComplete();
     }
 
+    /// <summary>
+    /// The drain is taken back. Still accepting (the announce window): stop telling connections to go away. Stopped:
+    /// accept again (the port re-opens its socket). Stopping: accept again once stopped. Connections already told to
+    /// drain finish their drain; those accepted from now on are served as before.
+    /// </summary>
+    private void OnResume()
+    {
+        if (_leaving)
+        {
+            Sender.Tell(new Resumed(Self.Path.Name, [$"listener {_port.Name} is leaving (its drain leads to exit)"]));
+            return;
+        }
+        _resumeRequesters.Add(Sender);
+        if (_unbound) Reopen();
+        else if (!_unbinding) OnReopened(new Reopened(null));
+    }
+
+    /// <summary>A drain taken back while this listener was still stopping, and a new drain came first: it stays stopped.</summary>
+    private void CancelResume(string why)
+    {
+        if (_resumeRequesters.Count == 0 || _reopening) return;
+        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, [$"listener {_port.Name}: {why}"]));
+        _resumeRequesters.Clear();
+    }
+
+    private void Reopen()
+    {
+        if (_reopening) return;
+        _reopening = true;
+        var self = Self;
+        _port.ResumeAcceptingAsync().ContinueWith(t => self.Tell(new Reopened(t.Exception?.GetBaseException())),
+            TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private void OnReopened(Reopened reopened)
+    {
+        _reopening = false;
+        var failures = new List<string>();
+        if (reopened.Error is { } error)
+        {
+            _log.Error(error, "Listener {0}: accepting again failed", _port.Name);
+            failures.Add($"listener {_port.Name}: {error.Message}");
+        }
+        else
+        {
+            if (_unbound) _log.Info("Listener {0} accepts again", _port.Name);
+            _unbinding = _unbound = _completed = false;
+            _announce = null;
+            _port.CancelGoAway();
+            _drain.Reset();
+            // The connections still draining keep their deadline (ConnectionsDeadline); this listener has none now.
+            Timers.Cancel(DeadlineReached.Instance);
+            Become(Serving);
+        }
+        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, failures));
+        _resumeRequesters.Clear();
+    }
+
     private void TryComplete()
     {
         // A connection accepted before the unbind may still be on its way through the supervisor.
-        if (_drain.Draining && _unbound && _drain.Alive.Count == 0 && _received >= _port.ConnectionsRegistered)
+        if (_drain.Draining && !_completed && _unbound && _settled && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
+            && _received >= _port.ConnectionsRegistered)
             Complete();
     }
 
     /// <summary>
-    /// Reports and waits for the parent to stop it: a connection the parent forwarded before it saw the report still
-    /// arrives here (messages between two actors keep their order) and is closed, not lost in dead letters.
+    /// Reports and waits: for the parent to stop it (a drain that leads to exit; a connection the parent forwarded
+    /// before it saw the report still arrives here, messages between two actors keeping their order, and is closed,
+    /// not lost in dead letters), or to be resumed.
     /// </summary>
     private void Complete()
     {
+        _completed = true;
         var counts = _drain.Counts;
         _log.Info("Listener {0} drained: {1}", _port.Name, counts);
         _drain.Reply(new DrainComplete(Self.Path.Name, counts.Outcome, counts));
@@ -169,8 +261,22 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private void Drained()
     {
         Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
-        Receive<Drain>(drain => Sender.Tell(new DrainComplete(Self.Path.Name, _drain.Counts.Outcome, _drain.Counts)));
-        Receive<StopAccepting>(_ => Sender.Tell(new AcceptingStopped(Self.Path.Name)));
+        Receive<Drain>(drain =>
+        {
+            if (!drain.Resumable) _leaving = true;
+            _drain.Begin(drain, Sender);
+            Sender.Tell(new DrainComplete(Self.Path.Name, _drain.Counts.Outcome, _drain.Counts));
+        });
+        Receive<StopAccepting>(_ =>
+        {
+            // Forced done at its deadline while its accept loop was still stopping: it says so once it has stopped.
+            _unbindRequesters.Add(Sender);
+            if (_unbound) ReplyUnbound();
+        });
+        Receive<Unbound>(OnUnbound);
+        Receive<Resume>(_ => OnResume());
+        Receive<Reopened>(OnReopened);
+        Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
         ReceiveAny(_ => { });
     }
 

@@ -11,7 +11,8 @@ namespace Gateway.Listeners;
 /// </summary>
 public sealed class ListenerHandle : IListenerPort
 {
-    private readonly Socket _socket;
+    private Socket _socket;
+    private bool _closed;
     private OwnedSocketAcceptLoop? _acceptLoop;
     private TcpAcceptLoop? _tcpLoop;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Connections.KestrelConnection, byte> _silent = new();
@@ -48,13 +49,13 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>Tcp only: during a drain, close connections that carried no byte for this long.</summary>
     public TimeSpan? IdleTimeout { get; internal set; }
 
-    /// <summary>The owned listening socket, for the tcp accept loop.</summary>
-    internal Socket Socket => _socket;
+    /// <summary>The owned listening socket as it is now (a drain taken back may have bound a new one).</summary>
+    internal Socket Socket => Volatile.Read(ref _socket);
 
     /// <summary>The address actually bound (port 0 in the config becomes a real port here).</summary>
     public IPEndPoint Address { get; }
 
-    /// <summary>The socket's file descriptor, as Kestrel's <c>ListenHandle</c> takes it.</summary>
+    /// <summary>The first socket's file descriptor, as Kestrel's <c>ListenHandle</c> was given it (the server's key for this listener).</summary>
     public ulong FileHandle { get; }
 
     public bool Accepting => Volatile.Read(ref _accepting) == 1;
@@ -96,13 +97,15 @@ public sealed class ListenerHandle : IListenerPort
 
     /// <summary>Kestrel's accept loop on this listener's socket.</summary>
     internal OwnedSocketAcceptLoop CreateAcceptLoop(SocketConnectionContextFactory connections) =>
-        _acceptLoop = new OwnedSocketAcceptLoop(this, _socket, connections);
+        _acceptLoop = new OwnedSocketAcceptLoop(this, connections);
 
     /// <summary>Connections this listener has passed to its actor; it is drained only when it has seen them all.</summary>
     public long ConnectionsRegistered => Interlocked.Read(ref _registered);
 
-    /// <summary>How long a connection accepted just before the unbind may stay silent before it is closed.</summary>
+    /// <summary>How long a connection accepted just before the unbind may stay silent, from its arrival, before it is closed.</summary>
     internal static readonly TimeSpan FirstBytesGrace = TimeSpan.FromSeconds(1);
+
+    private Task _silentSettled = Task.CompletedTask;
 
     /// <summary>A bound on each wait of the unbind, so that a drain never hangs on it.</summary>
     private static readonly TimeSpan UnbindStepLimit = TimeSpan.FromSeconds(2);
@@ -110,21 +113,39 @@ public sealed class ListenerHandle : IListenerPort
     /// <summary>The gateway's own accept loop (tcp listeners) runs on this listener's socket.</summary>
     internal void Attach(TcpAcceptLoop acceptLoop) => _tcpLoop = acceptLoop;
 
+    /// <summary>Closes the socket (a reload that binds it and is then refused gives it back).</summary>
+    internal void Close()
+    {
+        Volatile.Write(ref _accepting, 0);
+        Volatile.Write(ref _closed, true);
+        _socket.Dispose();
+    }
+
     /// <summary>The socket came from elsewhere (a previous generation, or systemd) instead of being bound here.</summary>
     public bool Adopted { get; private init; }
+
+    /// <summary>
+    /// systemd holds a copy of this socket (socket activation): closing ours would refuse nothing, so a stop keeps it,
+    /// and accepting again re-uses it.
+    /// </summary>
+    public bool HeldBySystem { get; private init; }
+
+    /// <summary>The listening socket is open (accepting, or kept while stopped).</summary>
+    public bool SocketOpen => !Volatile.Read(ref _closed);
 
     /// <summary>A successor process serves this socket now: stopping must leave it open.</summary>
     public bool HandedOff => Volatile.Read(ref _handedOff) == 1;
 
     /// <summary>The socket's descriptor, for handing it to a successor.</summary>
-    internal int Descriptor => (int)_socket.SafeHandle.DangerousGetHandle();
+    internal int Descriptor => (int)Socket.SafeHandle.DangerousGetHandle();
 
     internal void HandOff() => Volatile.Write(ref _handedOff, 1);
 
     /// <summary>
     /// Ends Kestrel's accept loop, then closes the socket so that new connections are refused — unless a successor
     /// took it over (hot restart): then the socket stays open, and the kernel's accept queue with it. Completes once
-    /// every accepted connection is in the actor tree (or closed before its first byte), so none is left unaccounted.
+    /// every accepted connection has reached the gateway's middleware; those that have not spoken yet settle after
+    /// (<see cref="SilentSettled"/>), so that a silent one (a browser's preconnect) never holds the unbind.
     /// </summary>
     public async Task StopAcceptingAsync()
     {
@@ -136,14 +157,68 @@ public sealed class ListenerHandle : IListenerPort
             await Task.WhenAny(loop.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
         if (_tcpLoop is { } tcp)
             await Task.WhenAny(tcp.StopAsync(emptyQueue: !handedOff), Task.Delay(UnbindStepLimit)).ConfigureAwait(false);
-        if (!handedOff)
+        if (!handedOff && !HeldBySystem)
+        {
+            Volatile.Write(ref _closed, true);
             _socket.Close();
+        }
         await WaitAsync(() => Interlocked.Read(ref _arrived) >= Interlocked.Read(ref _acceptedByLoop), UnbindStepLimit).ConfigureAwait(false);
-        // A client that connected just before the unbind gets a moment to send its request; then it is closed
-        // before any byte was read, which it may safely retry elsewhere.
-        if (!await WaitAsync(() => _silent.IsEmpty, FirstBytesGrace).ConfigureAwait(false))
-            foreach (var silent in _silent.Keys) silent.RequestClose();
-        await WaitAsync(() => _silent.IsEmpty, UnbindStepLimit).ConfigureAwait(false);
+        _silentSettled = SettleSilentAsync();
+    }
+
+    /// <summary>
+    /// Completes once no connection accepted before the unbind is still silent: each spoke (and is in the actor tree)
+    /// or was closed. The listener's drain waits for this, not its unbind.
+    /// </summary>
+    public Task SilentSettled => _silentSettled;
+
+    /// <summary>
+    /// A client that connected just before the unbind gets the rest of its grace (from its arrival) to send its
+    /// request; one silent longer — a preconnect opened long ago — is closed at once, before any byte was read, which
+    /// it may safely retry elsewhere.
+    /// </summary>
+    private async Task SettleSilentAsync()
+    {
+        while (!_silent.IsEmpty)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var silent in _silent.Keys.Where(c => now - c.OpenedAt >= FirstBytesGrace))
+                silent.RequestClose();
+            var next = _silent.Keys.Select(c => c.OpenedAt + FirstBytesGrace - now).Where(t => t > TimeSpan.Zero).DefaultIfEmpty(TimeSpan.FromMilliseconds(5)).Min();
+            if (!await WaitAsync(() => _silent.IsEmpty, next).ConfigureAwait(false) && _silent.Keys.All(c => DateTimeOffset.UtcNow - c.OpenedAt >= FirstBytesGrace + UnbindStepLimit))
+                return; // closed, but not gone within its bound: the drain does not hang on it
+        }
+    }
+
+    /// <summary>
+    /// Accepts again after <see cref="StopAcceptingAsync"/>: on the kept socket (its handshake filter removed), or on a
+    /// socket bound anew at <see cref="Address"/> when the stop closed it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A successor serves the socket, or the address cannot be bound again.</exception>
+    public Task ResumeAcceptingAsync()
+    {
+        if (Accepting) return Task.CompletedTask;
+        if (HandedOff) throw new InvalidOperationException($"listener {Name}: its socket was handed to a successor (hot restart)");
+        if (Volatile.Read(ref _closed))
+        {
+            try
+            {
+                Volatile.Write(ref _socket, BindSocket(Address));
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException($"listener {Name}: cannot bind {Address} again: {e.Message}", e);
+            }
+            Volatile.Write(ref _closed, false);
+        }
+        else
+        {
+            ListenQueue.AllowHandshakes(_socket);
+        }
+        Volatile.Write(ref _accepting, 1);
+        _acceptLoop?.Resume();
+        _tcpLoop = _tcpLoop?.Restart();
+        return Task.CompletedTask;
     }
 
     private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan limit)
@@ -233,16 +308,20 @@ public sealed class ListenerHandle : IListenerPort
         return this;
     }
 
-    /// <summary>Takes over a listening socket received from the previous generation.</summary>
-    internal static ListenerHandle Adopt(string name, int descriptor)
+    /// <summary>Takes over a listening socket received from the previous generation, or from systemd.</summary>
+    internal static ListenerHandle Adopt(string name, int descriptor, bool heldBySystem)
     {
         var socket = new Socket(new SafeSocketHandle(descriptor, ownsHandle: true));
         if (!socket.IsBound) throw new IOException($"descriptor {descriptor} for listener {name} is not a bound socket");
-        return new ListenerHandle(name, socket) { Adopted = true };
+        // A generation that was stopping may have left its handshake filter on the socket it handed over.
+        ListenQueue.AllowHandshakes(socket);
+        return new ListenerHandle(name, socket) { Adopted = true, HeldBySystem = heldBySystem };
     }
 
     /// <summary>Binds a listening socket the gateway owns; the caller turns a failure into a config error.</summary>
-    internal static ListenerHandle Bind(string name, IPEndPoint address)
+    internal static ListenerHandle Bind(string name, IPEndPoint address) => new(name, BindSocket(address));
+
+    private static Socket BindSocket(IPEndPoint address)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -250,7 +329,7 @@ public sealed class ListenerHandle : IListenerPort
             if (address.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
             socket.Bind(address);
             socket.Listen(512);
-            return new ListenerHandle(name, socket);
+            return socket;
         }
         catch
         {

@@ -14,6 +14,7 @@ internal sealed class TcpAcceptLoop
     private Task _loop = Task.CompletedTask;
     private ListenerHandle? _listener;
     private Action<Socket>? _accepted;
+    private ILogger? _logger;
 
     private TcpAcceptLoop()
     {
@@ -21,7 +22,7 @@ internal sealed class TcpAcceptLoop
 
     public static TcpAcceptLoop Start(ListenerHandle listener, Action<Socket> accepted, ILogger logger)
     {
-        var loop = new TcpAcceptLoop { _listener = listener, _accepted = accepted };
+        var loop = new TcpAcceptLoop { _listener = listener, _accepted = accepted, _logger = logger };
         listener.Attach(loop);
         loop._loop = Task.Run(() => loop.RunAsync(listener, accepted, logger));
         return loop;
@@ -58,6 +59,9 @@ internal sealed class TcpAcceptLoop
             }
         }
     }
+
+    /// <summary>A loop like this one, started anew on the listener's socket as it is now (a drain taken back).</summary>
+    public TcpAcceptLoop Restart() => Start(_listener!, _accepted!, _logger!);
 
     /// <summary>
     /// No connection is accepted after this completes; the socket itself stays open. With <paramref name="emptyQueue"/>

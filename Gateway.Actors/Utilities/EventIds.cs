@@ -17,12 +17,14 @@ internal static class EventIds
     public const int PhaseEnded = 23;
     public const int DrainFinished = 24;
     public const int ListenerSummary = 25;
+    public const int DrainStopAccepting = 26;
+    public const int DrainTransition = 27;
+    public const int DrainTakenBack = 28;
     public const int ReloadRejected = 40;
     public const int Reloaded = 41;
     public const int AccessLogDropped = 45;
     public const int AdminDrain = 50;
     public const int AdminUndrain = 51;
-    public const int AdminDrainFinished = 52;
     public const int CertificateInService = 60;
     public const int CertificateRotated = 61;
     public const int CertificateRejected = 62;

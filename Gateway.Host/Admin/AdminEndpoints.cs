@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         app.MapGet("/drain", () => Results.Json(DrainReport.Of(runtime)));
         app.MapGet("/history", (long? since, int? last, SampleHistory history) =>
             Results.Json(HistoryReport.Of(runtime, history, last is { } n ? history.Last(n) : history.Since(since ?? 0), since ?? 0)));
-        app.MapPost("/drain", (string? listener, bool? leave, DrainController drains) =>
+        app.MapPost("/drain", async (string? listener, bool? leave, DrainController drains) =>
         {
             if (leave == true)
             {
@@ -33,26 +33,33 @@ internal static class AdminEndpoints
                     return Results.Json(new { result = "NotClustered", reason = "leave=true needs gateway.cluster.enabled = on" },
                         statusCode: StatusCodes.Status409Conflict);
                 if (!runtime.State.Ready || runtime.State.DrainRequestedAt is not null)
-                    return Results.Json(new { result = DrainRequestResult.AlreadyDraining.ToString(), report = DrainReport.Of(runtime) },
+                    return Results.Json(new { result = BeginResult.AlreadyDraining.ToString(), report = DrainReport.Of(runtime) },
                         statusCode: StatusCodes.Status409Conflict);
-                runtime.State.RequestDrain();
                 cluster.Leave("POST /drain?leave=true");
                 return Results.Json(new { result = "Leaving", node = cluster.SelfAddress, report = DrainReport.Of(runtime) },
                     statusCode: StatusCodes.Status202Accepted);
             }
-            var result = listener is null ? drains.DrainAll() : drains.DrainListener(listener);
+            var result = await drains.DrainAsync(listener);
             var status = result switch
             {
-                DrainRequestResult.Started => StatusCodes.Status202Accepted,
-                DrainRequestResult.UnknownListener => StatusCodes.Status404NotFound,
+                BeginResult.Started => StatusCodes.Status202Accepted,
+                BeginResult.UnknownListener => StatusCodes.Status404NotFound,
                 _ => StatusCodes.Status409Conflict,
             };
             return Results.Json(new { result = result.ToString(), listener, report = DrainReport.Of(runtime) }, statusCode: status);
         });
-        app.MapPost("/undrain", (DrainController drains) => drains.Undrain()
-            ? Results.Json(new { result = "Serving", report = DrainReport.Of(runtime) })
-            : Results.Json(new { result = "TooLate", reason = "only an admin drain still in its announce window can be taken back" },
-                statusCode: StatusCodes.Status409Conflict));
+        // Takes a drain back at any point before exit; answered once the listeners accept again.
+        app.MapPost("/undrain", async (string? listener, DrainController drains) =>
+        {
+            var answer = await drains.UndrainAsync(listener);
+            var status = answer.Result switch
+            {
+                UndrainResult.Serving => StatusCodes.Status200OK,
+                UndrainResult.UnknownListener => StatusCodes.Status404NotFound,
+                _ => StatusCodes.Status409Conflict,
+            };
+            return Results.Json(new { result = answer.Result.ToString(), reason = answer.Reason, listener, report = DrainReport.Of(runtime) }, statusCode: status);
+        });
         app.MapPost("/reload", async (GatewayReloader reloader) =>
         {
             var (report, rejected) = await reloader.ReloadFileAsync();
@@ -136,11 +143,11 @@ internal sealed record DrainReport(
     {
         var state = runtime.State;
         var started = state.DrainStartedAt;
-        var deadline = started is null ? null : (DateTimeOffset?)state.DeadlineFor(runtime.Settings.Drain.Deadline);
-        var left = deadline is { } d && state.Phase != GatewayPhase.Drained ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
+        var deadline = started is null ? null : state.Deadline;
+        var left = deadline is { } d && state.Phase is not (GatewayPhase.Drained or GatewayPhase.Exiting)
+            ? Math.Max(0, (d - state.Time.GetUtcNow()).TotalSeconds) : (double?)null;
         return new DrainReport(
-            state.Phase == GatewayPhase.Serving ? (runtime.Cluster?.Gate.State.Status is Gateway.Cluster.SlotStatus.Requested or Gateway.Cluster.SlotStatus.Queued ? "queued" : "serving")
-                : state.Phase == GatewayPhase.Drained ? "drained" : "draining",
+            StateName(state.Phase, runtime.Cluster?.Gate.State.Status is Gateway.Cluster.SlotStatus.Requested or Gateway.Cluster.SlotStatus.Queued),
             runtime.Generation,
             Environment.ProcessId,
             state.Phase.ToString(),
@@ -153,14 +160,27 @@ internal sealed record DrainReport(
             runtime.Listeners.All.Select(l => new ListenerReport(
                 l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
                 l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections,
-                l.Protocol.ToString().ToLowerInvariant(), l.Requests)).ToList());
+                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Requests)).ToList());
     }
+
+    /// <summary>serving, queued (a cluster node waiting for a drain slot, still serving), draining, drained.</summary>
+    private static string StateName(GatewayPhase phase, bool queued) => phase switch
+    {
+        GatewayPhase.Serving => queued ? "queued" : "serving",
+        GatewayPhase.Drained or GatewayPhase.Exiting => "drained",
+        GatewayPhase.Resuming => "resuming",
+        _ => "draining",
+    };
+
+    /// <summary>A listener drained alone says so; otherwise it is where the gateway is.</summary>
+    private static string ListenerStateName(GatewayRuntime runtime, string listener) =>
+        runtime.State.Phase == GatewayPhase.Serving ? StateName(runtime.ListenerState(listener).Phase, queued: false) : StateName(runtime.State.Phase, queued: false);
 }
 
 /// <summary>One listener in GET /drain; <see cref="Requests"/> counts the requests answered since the process started.</summary>
 internal sealed record ListenerReport(
     string Name, string Address, int Generation, bool Accepting, long Open, long Idle, long Active, long InFlight,
-    long Streams, long Accepted, long Forced, string Protocol, long Requests);
+    long Streams, long Accepted, long Forced, string Protocol, string State, long Requests);
 
 /// <summary>
 /// GET /history[?since=T | ?last=N]: the samples of the last five minutes (after T, Unix ms, for a page that has the
@@ -183,7 +203,7 @@ internal static class HistoryReport
             drain = started is null ? null : new
             {
                 startedAt = started.Value.ToUnixTimeMilliseconds(),
-                deadline = state.DeadlineFor(runtime.Settings.Drain.Deadline).ToUnixTimeMilliseconds(),
+                deadline = state.Deadline?.ToUnixTimeMilliseconds(),
                 reason = state.Reason?.ToString(),
             },
         };

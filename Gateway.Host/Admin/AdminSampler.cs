@@ -4,21 +4,44 @@ using Gateway.Lifecycle;
 namespace Gateway.Host.Admin;
 
 /// <summary>
-/// Fills the <see cref="SampleHistory"/> from the lock-free listener counters: a sample every second, and the phase
-/// looked at four times a second so that a short phase (an announce of 0 s) still gets its mark. Runs from start
-/// until the process leaves, through a drain.
+/// Fills the <see cref="SampleHistory"/> from the lock-free listener counters: a sample every second, and a mark at
+/// every change of phase as the drain driver makes it (however short the phase: an announce of 0 s, an undrain a
+/// moment after its drain). Runs from start until the process leaves, through a drain.
 /// </summary>
-internal sealed class AdminSampler(GatewayRuntime runtime, SampleHistory history) : BackgroundService
+internal sealed class AdminSampler : BackgroundService
 {
-    private static readonly TimeSpan PhasePoll = TimeSpan.FromMilliseconds(250);
-    private GatewayPhase? _phase;
+    // Samples are a second apart, taken within a quarter second of it.
+    private static readonly TimeSpan SamplePoll = TimeSpan.FromMilliseconds(250);
+    private readonly GatewayRuntime _runtime;
+    private readonly SampleHistory _history;
     private long? _lastSample;
+
+    public AdminSampler(GatewayRuntime runtime, SampleHistory history)
+    {
+        (_runtime, _history) = (runtime, history);
+        _runtime.State.PhaseChanged += Marked;
+    }
+
+    private void Marked(GatewayPhase before, GatewayPhase phase)
+    {
+        var state = _runtime.State;
+        var t = state.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        // The drain's t = 0 is known to the millisecond; the reason is said once, where the drain begins.
+        var at = before == GatewayPhase.Serving && state.DrainStartedAt is { } started ? Math.Min(t, started.ToUnixTimeMilliseconds()) : t;
+        _history.Mark(new PhaseMark(at, phase.ToString(), before == GatewayPhase.Serving ? state.Reason?.ToString() : null));
+    }
+
+    public override void Dispose()
+    {
+        _runtime.State.PhaseChanged -= Marked;
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var time = runtime.State.Time;
+        var time = _runtime.State.Time;
         Tick(time.GetUtcNow());
-        using var timer = new PeriodicTimer(PhasePoll, time);
+        using var timer = new PeriodicTimer(SamplePoll, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken)) Tick(time.GetUtcNow());
@@ -28,23 +51,14 @@ internal sealed class AdminSampler(GatewayRuntime runtime, SampleHistory history
         }
     }
 
-    /// <summary>Marks a phase change; takes a sample when a second has passed since the last one.</summary>
+    /// <summary>Takes a sample when a second has passed since the last one.</summary>
     internal void Tick(DateTimeOffset now)
     {
-        var state = runtime.State;
-        var phase = state.Phase;
+        var phase = _runtime.State.Phase;
         var t = now.ToUnixTimeMilliseconds();
-        if (_phase is { } before && phase != before)
-        {
-            // The drain's t = 0 is known to the millisecond; later phases are seen within a poll.
-            var at = before == GatewayPhase.Serving && state.DrainStartedAt is { } started ? Math.Min(t, started.ToUnixTimeMilliseconds()) : t;
-            // The reason is said once, where the drain begins.
-            history.Mark(new PhaseMark(at, phase.ToString(), before == GatewayPhase.Serving ? state.Reason?.ToString() : null));
-        }
-        _phase = phase;
-        if (t - _lastSample < (long)SampleHistory.Interval.TotalMilliseconds - PhasePoll.TotalMilliseconds / 2) return;  // null: the first
+        if (t - _lastSample < (long)SampleHistory.Interval.TotalMilliseconds - SamplePoll.TotalMilliseconds / 2) return;  // null: the first
         _lastSample = t;
-        history.Record(new Sample(t, phase.ToString(), runtime.Listeners.All
+        _history.Record(new Sample(t, phase.ToString(), _runtime.Listeners.All
             .Select(l => new ListenerSample(l.Name, l.OpenConnections, l.InFlightRequests, l.Requests)).ToList()));
     }
 }

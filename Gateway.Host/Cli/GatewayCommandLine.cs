@@ -4,7 +4,7 @@ namespace Gateway.Host.Cli;
 
 /// <summary>
 /// <c>gateway [run] [--config FILE] [--hot-restart]</c> and the operator commands <c>check</c>, <c>config</c>,
-/// <c>status</c>, <c>drain</c>, <c>upstreams</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
+/// <c>status</c>, <c>drain</c>, <c>undrain</c>, <c>upstreams</c> and <c>restart</c>. Exit codes: 0 ok, 1 forced or failed operation, 2 bad config or usage.
 /// </summary>
 internal static class GatewayCommandLine
 {
@@ -15,7 +15,7 @@ internal static class GatewayCommandLine
         var json = new Option<bool>("--json") { Description = "machine-readable JSON instead of plain lines, errors included" };
         var admin = new Option<string?>("--admin") { Description = "host:port of the running gateway's admin API (default: from the config file)" };
         var token = new Option<string?>("--token") { Description = "admin token (default: gateway.admin.token of the config file)" };
-        var listener = new Option<string?>("--listener") { Description = "drain only this listener; the others keep serving" };
+        var listener = new Option<string?>("--listener") { Description = "only this listener (drain: the others keep serving; undrain: the others stay as they are)" };
         var wait = new Option<bool>("--wait") { Description = "show the drain until it is over: exit 0 when drained, 1 when something was forced" };
         var upstream = new Option<string?>("--upstream") { Description = "drain one endpoint of this upstream instead of the gateway (with --endpoint)" };
         var endpoint = new Option<string?>("--endpoint") { Description = "the endpoint to drain, host:port as configured (see `upstreams`)" };
@@ -55,6 +55,10 @@ internal static class GatewayCommandLine
         upstreams.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
             (api, output) => UpstreamCommands.ListAsync(api, output, ct)));
 
+        var undrain = new Command("undrain", "Take a drain back (at any point before exit): listeners accept again, /ready answers 200.") { config, admin, token, listener, json };
+        undrain.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
+            (api, output) => OperatorCommands.UndrainAsync(api, result.GetValue(listener), output, ct)));
+
         var restart = new Command("restart", "Hot-restart the gateway running with --config: a new process takes its sockets; waits until the old one has exited.") { config, admin, token, log };
         restart.SetAction((result, ct) =>
         {
@@ -64,7 +68,7 @@ internal static class GatewayCommandLine
                 (api, output) => OperatorCommands.RestartAsync(api, ConfigArgument.Resolve(result.GetValue(config))!, result.GetValue(log), output, ct));
         });
 
-        foreach (var command in new[] { runCommand, check, print, status, drain, upstreams, restart }) root.Subcommands.Add(command);
+        foreach (var command in new[] { runCommand, check, print, status, drain, undrain, upstreams, restart }) root.Subcommands.Add(command);
         return root;
     }
 

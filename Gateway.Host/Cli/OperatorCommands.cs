@@ -129,6 +129,19 @@ internal static class OperatorCommands
         }
     }
 
+    /// <summary>Takes a drain back (the whole gateway, or one listener): 0 once it serves again, 1 with the reason when it cannot.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string? listener, CommandOutput output, CancellationToken cancellationToken)
+    {
+        var (status, body) = await admin.PostAsync(listener is null ? "/undrain" : $"/undrain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
+        if (status == 200)
+        {
+            output.Result(body, listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
+            return ExitCodes.Ok;
+        }
+        var reason = body.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? $": {r.GetString()}" : "";
+        return output.Fail(ExitCodes.Failed, $"undrain refused ({status}): {body.GetProperty("result").GetString()}{reason}");
+    }
+
     /// <summary>The new process's output file when <c>--log</c> names none: beside the config, one per generation.</summary>
     public static string DefaultLog(string configPath, int generation) =>
         Path.Combine(Path.GetDirectoryName(configPath)!, $"{Path.GetFileNameWithoutExtension(configPath)}.gen{generation}.log");
@@ -159,8 +172,13 @@ internal static class OperatorCommands
             {
                 if (successor.HasExited)
                 {
+                    // Its own words (a config error, the running gateway's refusal), then the truth about the running one.
                     var code = successor.ExitCode;
-                    output.Fail(code, $"the new process (generation {generation + 1}) exited with {code}; generation {generation} keeps serving. Its reason:");
+                    var running = await TryGetAsync(admin, limit.Token);
+                    var serving = running?.GetProperty("ready").GetBoolean() == true;
+                    output.Fail(code, $"the new process (generation {generation + 1}) exited with {code}; generation {generation} " + (serving
+                        ? "keeps serving"
+                        : $"is {running?.GetProperty("state").GetString() ?? "unreachable"} ({running?.GetProperty("phase").GetString() ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end") + ". Its reason:");
                     foreach (var line in Successor.Reason(log)) Console.Error.WriteLine(line);
                     Console.Error.WriteLine($"(its whole output: {log})");
                     return code == ExitCodes.Config ? ExitCodes.Config : ExitCodes.Failed;
@@ -177,6 +195,18 @@ internal static class OperatorCommands
         catch (OperationCanceledException)
         {
             return output.Fail(ExitCodes.Failed, $"the restart did not complete within 120s; see {log}");
+        }
+    }
+
+    private static IEnumerable<string> LastLines(string path)
+    {
+        try
+        {
+            return File.ReadLines(path).TakeLast(20).ToList();
+        }
+        catch (IOException)
+        {
+            return [];
         }
     }
 

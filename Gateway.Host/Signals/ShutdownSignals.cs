@@ -32,8 +32,7 @@ internal sealed partial class ShutdownSignals : IDisposable
         {
             // t = 0 of the drain is the signal itself: readiness answers 503 from this moment on. A cluster node
             // first waits for a slot of the drain budget, serving and ready; its deadline still counts from here.
-            if (_runtime.Cluster is null) _runtime.State.BeginDrain(DrainReason.Shutdown);
-            else _runtime.State.RequestDrain();
+            _runtime.BeginExit(DrainReason.Shutdown);
             Log.Draining(_logger, context.Signal, _runtime.Settings.Drain.Deadline.TotalSeconds);
             _lifetime.StopApplication();
         }

@@ -109,7 +109,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Undrain_takes_a_drain_back_within_the_announce_window_only()
+    public async Task Undrain_takes_a_drain_back_in_the_announce_window()
     {
         await using var gateway = await InProcessGateway.StartAsync(Config(announce: "10s"));
         using var admin = AdminClient(gateway);
@@ -124,7 +124,80 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotEqual(true, response.Headers.ConnectionClose);
         Assert.True(gateway.Gateway.Runtime.Listeners.All.All(l => l.Accepting));
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/undrain", null)).StatusCode);
+        var again = await admin.PostAsync("/undrain", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("NotDraining", JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task Undrain_after_a_finished_drain_serves_again_on_the_same_address_and_a_drain_again_drains()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(Config());
+        using var admin = AdminClient(gateway);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var listener = gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "public");
+
+        for (var round = 1; round <= 2; round++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
+            await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("state").GetString() == "drained");
+            Assert.True(await Raw.IsRefusedAsync(listener.Address), $"round {round}: a drained listener refuses connections");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync("/ready")).StatusCode);
+
+            var undrained = await admin.PostAsync("/undrain", null);
+            Assert.Equal(HttpStatusCode.OK, undrained.StatusCode);
+            var report = await Json(admin, "/drain");
+            Assert.Equal("serving", report.GetProperty("state").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/ready")).StatusCode);
+            // The same address (the socket was closed and is bound anew), served as before.
+            using var fresh = new HttpClient();
+            var response = await fresh.GetAsync(new Uri(gateway.Listener(), "/hello"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.NotEqual(true, response.Headers.ConnectionClose);
+        }
+    }
+
+    [Fact]
+    public async Task Undrain_in_the_middle_of_a_drain_serves_new_connections_while_the_draining_ones_finish()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(Config());
+        using var admin = AdminClient(gateway);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var slow = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1500"));
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 1);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
+        await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("phase").GetString() == "Draining");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/undrain", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/ready")).StatusCode);
+        using var fresh = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
+        var response = await slow;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.ConnectionClose, "the request in flight when the drain began still closes its connection");
+    }
+
+    [Fact]
+    public async Task A_listener_drained_alone_comes_back_with_undrain_of_that_listener()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(Config());
+        using var admin = AdminClient(gateway);
+        var other = gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "other");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain?listener=other", null)).StatusCode);
+        await Wait.UntilAsync(() => Raw.IsRefusedAsync(other.Address));
+        await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("listeners").EnumerateArray()
+            .Single(l => l.GetProperty("name").GetString() == "other").GetProperty("state").GetString() == "drained");
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/drain?listener=other", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/undrain?listener=nope", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/undrain?listener=other", null)).StatusCode);
+        using var client = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(gateway.Listener("other"), "/hello"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(gateway.Listener(), "/hello"))).StatusCode);
+        Assert.Equal("serving", (await Json(admin, "/drain")).GetProperty("listeners").EnumerateArray()
+            .Single(l => l.GetProperty("name").GetString() == "other").GetProperty("state").GetString());
     }
 
     [Fact]
@@ -135,10 +208,11 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
 
         var stopping = gateway.StopAsync();
-        await Wait.UntilAsync(() => gateway.Gateway.Runtime.State.Reason is not null);
-        gateway.Gateway.Runtime.State.BeginDrain(Gateway.Lifecycle.DrainReason.Shutdown);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.State.Exiting);
 
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/undrain", null)).StatusCode);
+        var refused = await admin.PostAsync("/undrain", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("Exiting", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("result").GetString());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await admin.GetAsync("/ready")).StatusCode);
         await stopping;
     }

@@ -72,7 +72,7 @@ public sealed class SampleHistoryTests : IAsyncLifetime
         sampler.Tick(t0.AddMilliseconds(2000));
 
         var marks = history.MarksSince(0);
-        Assert.Equal(["Announcing", "Serving"], marks.Select(m => m.Phase));
+        Assert.Equal(["Announcing", "Resuming", "Serving"], marks.Select(m => m.Phase));
         Assert.Equal("Admin", marks[0].Reason);
         Assert.True(marks[0].T <= started.ToUnixTimeMilliseconds(), "the drain's mark is at its t = 0, not at the poll that saw it");
         Assert.Equal(["Serving", "Serving", "Serving"], history.Since(0).Select(s => s.Phase));

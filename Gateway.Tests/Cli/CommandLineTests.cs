@@ -149,6 +149,74 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Undrain_after_drain_wait_serves_again_and_says_so()
+    {
+        await using var gateway = GatewayProcess.StartWithConfig(Config());
+        var addresses = await gateway.WaitUntilReadyAsync();
+        var admin = addresses["admin"].ToString();
+        await using var nothing = await RunCliAsync("undrain", "--admin", admin);
+        Assert.Equal(1, nothing.ExitCode);
+        Assert.Contains("gateway: undrain refused (409): NotDraining", nothing.OutputText);
+
+        await using var drain = await RunCliAsync("drain", "--admin", admin, "--wait");
+        Assert.Equal(0, drain.ExitCode);
+        Assert.True(await Raw.IsRefusedAsync(addresses["public"]));
+
+        await using var undrain = await RunCliAsync("undrain", "--admin", admin);
+        output.WriteLine(undrain.OutputText);
+        Assert.Equal(0, undrain.ExitCode);
+        Assert.Contains("serving again: every listener accepts connections, ready", undrain.OutputText);
+        using var client = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://{addresses["admin"]}/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://{addresses["public"]}/hello")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Restart_from_a_drained_gateway_says_the_truth_when_it_fails_and_hands_over_when_it_can()
+    {
+        // A fixed port: the drained listener's socket is closed, so the successor binds it anew at this address.
+        var port = Raw.FreePort();
+        await using var gateway = GatewayProcess.StartWithConfig(Config().Replace("127.0.0.1:0\" }\n  admin", $"127.0.0.1:{port}\" }}\n  admin"));
+        var addresses = await gateway.WaitUntilReadyAsync();
+        var admin = addresses["admin"].ToString();
+        Assert.Equal(port, addresses["public"].Port);
+        await using var drain = await RunCliAsync("drain", "--admin", admin, "--wait");
+        Assert.Equal(0, drain.ExitCode);
+        var log = Path.Combine(Path.GetTempPath(), $"gateway-restart-{Guid.NewGuid():N}.log");
+
+        var good = await File.ReadAllTextAsync(gateway.ConfigPath!);
+        await File.WriteAllTextAsync(gateway.ConfigPath!, good.Replace("path-prefix", "path-prefx"));
+        await using (var broken = await RunCliAsync("restart", "--config", gateway.ConfigPath!, "--admin", admin, "--log", log))
+        {
+            output.WriteLine(broken.OutputText);
+            Assert.Equal(2, broken.ExitCode);  // the successor's config error
+            Assert.Contains("gateway: configuration error:", broken.OutputText);
+            Assert.Contains("generation 1 is drained (Drained) and does not serve", broken.OutputText);
+            Assert.DoesNotContain("keeps serving", broken.OutputText);
+        }
+
+        await File.WriteAllTextAsync(gateway.ConfigPath!, good);
+        await using var restart = await RunCliAsync("restart", "--config", gateway.ConfigPath!, "--admin", admin, "--log", log);
+        output.WriteLine(restart.OutputText);
+        var successor = JsonDocument.Parse(await new HttpClient().GetStringAsync($"http://{admin}/drain")).RootElement;
+        try
+        {
+            Assert.Equal(0, restart.ExitCode);
+            Assert.Contains("generation 2 serves; generation 1 has exited", restart.OutputText);
+            Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+            Assert.True(successor.GetProperty("ready").GetBoolean());
+            using var client = new HttpClient();
+            var response = await client.GetAsync($"http://127.0.0.1:{port}/hello");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("2", response.Headers.GetValues("Gateway-Generation").Single());
+        }
+        finally
+        {
+            GatewayProcess.Signal(successor.GetProperty("pid").GetInt32(), GatewayProcess.SigTerm);
+        }
+    }
+
     [TmuxFact]
     public async Task Drain_wait_in_a_terminal_redraws_one_progress_line()
     {

@@ -167,6 +167,12 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
                 await OperatorAsync(argv, "drained: every connection finished on its own");
                 _serving = _serving! with { Drained = true };
                 return;
+            case ["undrain", "--config", "my.conf"]:
+                // Takes back the drain the README's drain command left (draining first when it did not run before).
+                if (_serving is not { Drained: true }) await RunAsync("dotnet run --project Gateway.Host -- drain --config my.conf --wait");
+                await OperatorAsync(argv, "serving again: every listener accepts connections, ready");
+                _serving = _serving! with { Drained = false };
+                return;
             case []:
                 await DefaultRunAsync(argv);
                 return;

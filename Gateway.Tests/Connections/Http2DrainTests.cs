@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace Gateway.Tests.Connections;
 
 /// <summary>
-/// An HTTP/2 client that keeps opening streams while the drain starts: every stream the server accepted (at or below
-/// GOAWAY's last stream id) is answered in full; the ones it did not are never half-processed and are retryable.
+/// An HTTP/2 client that keeps opening streams while the drain starts: the server says GOAWAY(2^31−1) first, never
+/// skips it, and every stream at or below the final GOAWAY's last stream id is answered in full; the ones above it are
+/// never half-processed and are retryable. Meanwhile h2load loads other connections through the same SIGTERM.
 /// </summary>
 public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -19,12 +20,14 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
     [Fact]
-    public async Task Streams_sent_continuously_through_the_drain_are_answered_or_left_retryable_above_goaway()
+    public async Task Streams_sent_continuously_through_the_drain_are_answered_or_left_retryable_above_the_final_goaway()
     {
+        Assert.True(File.Exists("/usr/bin/h2load"), "the test needs h2load: apt-get install nghttp2-client");
         await using var gateway = GatewayProcess.StartWithConfig(_upstream.GatewayConfig("announce = 0s, deadline = 10s"));
         var endpoint = (await gateway.WaitUntilReadyAsync())["public"];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
+        var h2load = StartH2Load(endpoint);
 
         var completed = new ConcurrentDictionary<int, bool>();
         var resets = new ConcurrentDictionary<int, int>();
@@ -74,8 +77,14 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
         }
         await reader.WaitAsync(timeout.Token);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        var load = await h2load.StandardOutput.ReadToEndAsync(timeout.Token);
+        await h2load.WaitForExitAsync(timeout.Token);
+        output.WriteLine(load);
 
-        var lastAccepted = goAways.Min();
+        // Two phases, never one: first "finish what you sent" (2^31−1), then the last stream the server took.
+        Assert.True(goAways.Count >= 2, $"GOAWAY last ids [{string.Join(", ", goAways)}]");
+        Assert.Equal(int.MaxValue, goAways.First());
+        var lastAccepted = goAways.Last();
         var accepted = sent.Where(s => s <= lastAccepted).ToList();
         var refused = sent.Where(s => s > lastAccepted).ToList();
         output.WriteLine($"{sent.Count} streams sent; GOAWAY last ids [{string.Join(", ", goAways)}]; {accepted.Count} at or below: " +
@@ -85,5 +94,38 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(accepted, s => Assert.True(completed.ContainsKey(s), $"stream {s} was accepted (≤ {lastAccepted}) but not answered"));
         Assert.All(refused, s => Assert.False(completed.ContainsKey(s), $"stream {s} above GOAWAY's last id {lastAccepted} was processed"));
         Assert.All(resets, r => Assert.Equal(0x7, r.Value)); // only REFUSED_STREAM: never processed, retryable
+        // h2load's streams through the same drain: none that it started failed.
+        var requests = System.Text.RegularExpressions.Regex.Match(load, @"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored");
+        Assert.True(requests.Success, load);
+        Assert.True(long.Parse(requests.Groups[4].Value) > 0, load);
+        Assert.Equal("0", requests.Groups[5].Value);
+        Assert.Equal("0", requests.Groups[6].Value);
+        Assert.Contains("Drain finished: Completed", gateway.OutputText);
+    }
+
+    [Fact]
+    public async Task An_idle_connection_gets_both_goaways_too_the_first_is_never_skipped()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 10s, idle-quiet = 0s"));
+        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
+        await connection.SendGetAsync(1, "/idle", timeout.Token);
+        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+
+        // No stream is active now: Kestrel alone would send one GOAWAY with the last stream id and close.
+        var stopping = gateway.StopAsync();
+        var frames = await Http2AnnounceTests.ReadUntilClosedAsync(connection, timeout.Token);
+        await stopping;
+
+        Assert.Equal([int.MaxValue, 1], frames.Where(f => f.Type == 0x7).Select(f => f.LastStreamId).ToArray());
+    }
+
+    /// <summary>h2load for a few seconds on 4 connections, 8 streams each, across the signal the test sends.</summary>
+    private static System.Diagnostics.Process StartH2Load(System.Net.IPEndPoint endpoint)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/h2load") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", "4", "-m", "8", "-D", "4", $"http://{endpoint}/idle" }) info.ArgumentList.Add(arg);
+        return System.Diagnostics.Process.Start(info)!;
     }
 }

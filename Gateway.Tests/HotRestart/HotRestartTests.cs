@@ -84,6 +84,32 @@ public sealed class HotRestartTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_keep_alive_connection_whose_response_is_under_way_at_the_handoff_is_closed_only_after_one_that_says_close()
+    {
+        // A long idle-quiet: the old generation never closes the connection idle while the test holds it.
+        var (first, endpoint) = await StartFirstAsync(Config().Replace("drain { deadline = 20s }", "drain { deadline = 20s, idle-quiet = 10s }"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var connection = await RawHttp1Connection.OpenAsync(endpoint);
+        await connection.SendGetAsync("/held", timeout.Token);
+        await connection.ReadUntilAsync("held-start|", timeout.Token); // its head is out: it can no longer say close
+
+        await HotRestartAsync(first);
+        await first.WaitForLineAsync("listeners accept no new connections", TimeSpan.FromSeconds(10));
+        _upstream.HeldRelease.SetResult();
+
+        var (heldHead, heldBody) = await connection.ReadResponseAsync(timeout.Token);
+        Assert.Equal("held-start|held-end", heldBody);
+        Assert.Contains("Gateway-Generation: 1", heldHead);
+        Assert.DoesNotContain("Connection: close", heldHead);
+        // The old generation did not close under the client: the next request is answered there, saying close.
+        var (head, _) = await connection.GetAsync("/held", timeout.Token); // released: answered at once
+        Assert.Contains("Connection: close", head);
+        Assert.Contains("Gateway-Generation: 1", head);
+        Assert.Equal(PeerClose.Fin, await connection.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Streams_and_slow_requests_opened_before_a_hot_restart_finish_on_the_old_generation()
     {
         var (first, endpoint) = await StartFirstAsync(Config());

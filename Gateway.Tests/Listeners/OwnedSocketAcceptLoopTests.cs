@@ -40,15 +40,20 @@ public sealed class OwnedSocketAcceptLoopTests : IDisposable
 
         var stopping = listener.StopAcceptingAsync();
         var served = new List<string>();
-        while (await loop.AcceptAsync(timeout.Token) is { } connection)
+        var accepting = loop.AcceptAsync(timeout.Token).AsTask();
+        while (await Task.WhenAny(accepting, stopping) == accepting || accepting.IsCompleted)
         {
+            await using var connection = (await accepting)!;
             var request = await ReadLineAsync(connection, timeout.Token);
             served.Add(request);
             await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes($"answer to {request}\n"), timeout.Token);
             await connection.Transport.Output.CompleteAsync();
-            await connection.DisposeAsync();
+            accepting = loop.AcceptAsync(timeout.Token).AsTask();
         }
         await stopping.WaitAsync(timeout.Token);
+        // Stopped, the loop waits (a drain may be taken back) rather than end Kestrel's; Kestrel's own unbind ends it.
+        await loop.UnbindAsync();
+        Assert.Null(await accepting.WaitAsync(timeout.Token));
 
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"request {i}"), served.Order());
         foreach (var (client, i) in clients.Select((c, i) => (c, i)))
@@ -72,13 +77,36 @@ public sealed class OwnedSocketAcceptLoopTests : IDisposable
 
         listener.HandOff();
         var stopping = listener.StopAcceptingAsync();
-        Assert.Null(await loop.AcceptAsync(timeout.Token));
+        var accepting = loop.AcceptAsync(timeout.Token).AsTask();
         await stopping.WaitAsync(timeout.Token);
+        Assert.False(accepting.IsCompleted, "the queued connection is the successor's");
+        await loop.UnbindAsync();
+        Assert.Null(await accepting.WaitAsync(timeout.Token));
 
         // The socket stays open for the successor, with the queued connection still in it.
         using var successor = new Socket(new SafeSocketHandle(listener.Descriptor, ownsHandle: false));
         using var queued = await successor.AcceptAsync(timeout.Token);
         Assert.Equal(client.LocalEndPoint, queued.RemoteEndPoint);
+    }
+
+    [Fact]
+    public async Task A_stopped_listener_accepts_again_on_a_socket_bound_anew_at_the_same_address()
+    {
+        var listener = ListenerHandle.Bind("resumed", new IPEndPoint(IPAddress.Loopback, 0));
+        var loop = listener.CreateAcceptLoop(_connections);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var accepting = loop.AcceptAsync(timeout.Token).AsTask();
+        await listener.StopAcceptingAsync().WaitAsync(timeout.Token);
+        Assert.True(await Raw.IsRefusedAsync(listener.Address), "stopped: its socket is closed");
+        Assert.False(accepting.IsCompleted);
+
+        await listener.ResumeAcceptingAsync();
+        Assert.True(listener.Accepting);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.Address, timeout.Token);
+        await using var connection = (await accepting.WaitAsync(timeout.Token))!;
+        Assert.Equal(client.LocalEndPoint, connection.RemoteEndPoint);
+        await loop.UnbindAsync();
     }
 
     private static async Task<string> ReadLineAsync(ConnectionContext connection, CancellationToken cancellationToken)

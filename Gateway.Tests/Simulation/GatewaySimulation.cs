@@ -7,6 +7,7 @@ using Akka.TestKit;
 using Gateway.Lifecycle;
 using Gateway.Listeners;
 using Gateway.Upstreams;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Gateway.Lifecycle.DrainProtocol;
 
 namespace Gateway.Tests.Simulation;
@@ -15,8 +16,20 @@ namespace Gateway.Tests.Simulation;
 public sealed class SimulationResult
 {
     internal SimulationResult(Scenario scenario, DateTimeOffset start, SimulatedJournal journal, DrainComplete? complete,
-        DateTimeOffset? completedAt, IReadOnlyList<SimulatedConnection> connections, IReadOnlyList<SimulatedUpstream> upstreams)
+        DateTimeOffset? completedAt, IReadOnlyList<SimulatedConnection> connections, IReadOnlyList<SimulatedUpstream> upstreams,
+        GatewaySimulation simulation)
     {
+        Listeners = simulation.Listeners;
+        Ends = [.. connections.Select(c => new ConnectionOutcome(c.End, c.ClosedAt - start, c.Aborts))];
+        Commands = simulation.Commands;
+        var entries = journal.Entries;
+        StateSamples = [.. entries.Where(e => e.Event.StartsWith("phase ", StringComparison.Ordinal))
+            .Select(e => (e.Seq, e.At - start, Enum.Parse<GatewayPhase>(e.Event["phase ".Length..])))];
+        Phases = [.. TransitionsLogged(entries, start).Select(t => (t.At, t.Phase))];
+        PhaseLines = [.. TransitionsLogged(entries, start)];
+        Answers = [.. simulation.AnswersSeen];
+        Reports = [.. simulation.ReportsSeen];
+        ListenerPhases = scenario.Listeners.ToDictionary(l => l, l => simulation.ListenerState(l).Phase);
         Scenario = scenario;
         Start = start;
         Timeline = journal.Entries;
@@ -45,6 +58,57 @@ public sealed class SimulationResult
 
     public IReadOnlyList<SimulatedUpstream> Upstreams { get; }
 
+    public IReadOnlyList<SimulatedListener> Listeners { get; }
+
+    /// <summary>How each connection stood when the play ended (the connections themselves are closed when the simulation is disposed).</summary>
+    public IReadOnlyList<ConnectionOutcome> Ends { get; }
+
+    /// <summary>The commands played (a commanded run), in time order.</summary>
+    public IReadOnlyList<TimedCommand> Commands { get; }
+
+    /// <summary>Every change of the gateway's drain state as the driver logged it, with its time from the start.</summary>
+    public IReadOnlyList<(TimeSpan At, GatewayPhase Phase)> Phases { get; }
+
+    /// <summary>The gateway's drain state as its mirror showed it whenever the tree was quiet (several changes may fall between two).</summary>
+    public IReadOnlyList<(long Seq, TimeSpan At, GatewayPhase Phase)> StateSamples { get; }
+
+    /// <summary><see cref="Phases"/> with the journal's sequence number of each line.</summary>
+    public IReadOnlyList<(long Seq, TimeSpan At, GatewayPhase Phase)> PhaseLines { get; }
+
+    /// <summary>The state each of the driver's log lines about the gateway says it entered.</summary>
+    private static IEnumerable<(long Seq, TimeSpan At, GatewayPhase Phase)> TransitionsLogged(IReadOnlyList<JournalEntry> timeline, DateTimeOffset start)
+    {
+        foreach (var entry in timeline)
+        {
+            var e = entry.Event;
+            if (!e.StartsWith("log ", StringComparison.Ordinal)) continue;
+            var text = e[(e.IndexOf(' ', 4) + 1)..];
+            GatewayPhase? phase = e[4..6] switch
+            {
+                "22" when text.StartsWith("Drain started: readiness", StringComparison.Ordinal) => GatewayPhase.Announcing,
+                "26" when text.StartsWith("Drain of the gateway:", StringComparison.Ordinal) => GatewayPhase.Unbinding,
+                "23" when text.Contains("(the gateway)", StringComparison.Ordinal) || text.StartsWith("Drain of the gateway:", StringComparison.Ordinal) => GatewayPhase.Draining,
+                "24" when text.Contains("(the gateway)", StringComparison.Ordinal) =>
+                    text.Contains("stays up", StringComparison.Ordinal) ? GatewayPhase.Drained : GatewayPhase.Exiting,
+                "27" when text.StartsWith("Drain of the gateway:", StringComparison.Ordinal) =>
+                    Enum.Parse<GatewayPhase>(text[(text.LastIndexOf(' ') + 1)..]),
+                "28" when text.StartsWith("Drain of the gateway taken back: serving again", StringComparison.Ordinal) => GatewayPhase.Serving,
+                "28" when text.StartsWith("Drain of the gateway taken back", StringComparison.Ordinal) => GatewayPhase.Drained,
+                _ => null,
+            };
+            if (phase is { } p) yield return (entry.Seq, entry.At - start, p);
+        }
+    }
+
+    /// <summary>Every answer of the driver (Begun, Undrained), with its time from the start.</summary>
+    public IReadOnlyList<(TimeSpan At, object Answer)> Answers { get; }
+
+    /// <summary>Every report of the tree at a drain's end, with its time from the start.</summary>
+    public IReadOnlyList<(TimeSpan At, DrainComplete Report)> Reports { get; }
+
+    /// <summary>Each listener's own drain state at the end (a listener drained alone).</summary>
+    public IReadOnlyDictionary<string, GatewayPhase> ListenerPhases { get; }
+
     /// <summary>A timeline entry's time from the start of the scenario.</summary>
     public TimeSpan At(JournalEntry entry) => entry.At - Start;
 
@@ -53,9 +117,26 @@ public sealed class SimulationResult
         string.Join("\n", Timeline.Select(e => $"  #{e.Seq,-5} {At(e).TotalMilliseconds,8:0.###}ms  {e.Event}"));
 }
 
+/// <summary>One connection when a play ended: how and when it ended (from the start), and how often it was aborted.</summary>
+public sealed record ConnectionOutcome(ConnectionEnd End, TimeSpan? ClosedAt, int Aborts);
+
 /// <summary>Options of a <see cref="GatewaySimulation"/>.</summary>
 /// <param name="Record">Journal port calls and actor starts and stops (off for 100,000-connection benchmarks).</param>
-public sealed record SimulationOptions(bool Record = true);
+/// <param name="Commands">
+/// Commands for the drain driver at virtual times (an operator's drain, an undrain, a signal, a second signal);
+/// when given, they replace the scenario's signals and the simulation runs until nothing is left to happen.
+/// </param>
+/// <param name="HoldUnbind">Listeners whose first unbind completes only at the given time (the driver waits in Unbinding).</param>
+public sealed record SimulationOptions(
+    bool Record = true,
+    IReadOnlyList<TimedCommand>? Commands = null,
+    IReadOnlyDictionary<string, TimeSpan>? HoldUnbind = null);
+
+/// <summary>A command to the drain driver at a virtual time (from the start of the scenario).</summary>
+public sealed record TimedCommand(TimeSpan At, object Command)
+{
+    public override string ToString() => $"{At.TotalMilliseconds}ms {Command}";
+}
 
 /// <summary>
 /// Plays a <see cref="Scenario"/> against the production actor tree (<see cref="GatewaySupervisor.Props"/>, unchanged)
@@ -77,8 +158,14 @@ public sealed class GatewaySimulation : IDisposable
     private readonly List<SimulatedUpstream> _upstreams = [];
     private readonly List<(TimeSpan At, int Priority, Action Act)> _actions = [];
     private readonly DateTimeOffset _start;
+    private readonly bool _commanded;
+
+    internal IReadOnlyList<TimedCommand> Commands { get; }
+    internal List<(TimeSpan At, object Answer)> AnswersSeen { get; } = [];
+    internal List<(TimeSpan At, DrainComplete Report)> ReportsSeen { get; } = [];
     private DrainComplete? _complete;
     private DateTimeOffset? _completedAt;
+    private GatewayPhase _phase;
 
     public GatewaySimulation(Scenario scenario, SimulationOptions? options = null)
     {
@@ -90,10 +177,14 @@ public sealed class GatewaySimulation : IDisposable
         _journal = new SimulatedJournal(Clock, options.Record);
         _start = Clock.Now;
 
-        _recorder = Started(System.ActorOf(Props.Create(() => new Recorder(_journal, OnComplete)).WithDispatcher(SimulationDispatcher.ConfigId), "recorder"));
+        _recorder = Started(System.ActorOf(Props.Create(() => new Recorder(_journal, OnComplete, OnAnswer)).WithDispatcher(SimulationDispatcher.ConfigId), "recorder"));
         if (options.Record) System.EventStream.Subscribe(_recorder, typeof(Debug));
 
-        var listeners = scenario.Listeners.Select(IListenerPort (name) => new SimulatedListener(name, _journal)).ToList();
+        var held = options.HoldUnbind ?? new Dictionary<string, TimeSpan>();
+        var listeners = scenario.Listeners.Select(name => new SimulatedListener(name, _journal, holdUnbind: held.ContainsKey(name), inlineContinuations: true)).ToList();
+        Listeners = listeners;
+        foreach (var listener in listeners.Where(l => held.ContainsKey(l.Name)))
+            At(held[listener.Name], 0, listener.CompleteUnbind);
         foreach (var spec in scenario.Upstreams)
         {
             var busy = spec.Behaviour == UpstreamBehaviour.Hangs || spec.BusyFor > TimeSpan.Zero;
@@ -102,7 +193,7 @@ public sealed class GatewaySimulation : IDisposable
             if (busy && spec.Behaviour == UpstreamBehaviour.Answers) At(spec.BusyFor, 0, upstream.FinishRequest);
             if (busy && spec.Behaviour == UpstreamBehaviour.Fails) At(spec.BusyFor, 0, upstream.FailRequests);
         }
-        _gateway = Started(System.ActorOf(GatewaySupervisor.Props(listeners, _upstreams), GatewaySupervisor.Name));
+        _gateway = Started(System.ActorOf(GatewaySupervisor.Props([.. listeners], _upstreams), GatewaySupervisor.Name));
 
         for (var i = 0; i < scenario.Connections.Count; i++)
         {
@@ -114,21 +205,43 @@ public sealed class GatewaySimulation : IDisposable
             };
             _connections.Add(connection);
             var accepted = new GatewaySupervisor.ConnectionAccepted(spec.Listener, connection);
+            var listener = listeners.First(l => l.Name == spec.Listener);
             if (spec.OpensAt <= TimeSpan.Zero) _gateway.Tell(accepted);
-            else At(spec.OpensAt, 1, () => _gateway.Tell(accepted));
+            else At(spec.OpensAt, 1, () =>
+            {
+                // A closed listening socket refuses: the connection never reaches the gateway.
+                if (listener.Refusing) connection.Refuse();
+                else _gateway.Tell(accepted);
+            });
             if (spec.BusyUntil is { } end) At(end, 0, connection.FinishRequest);
         }
 
-        var deadline = _start + scenario.DeadlineAt;
-        var forcedEarly = scenario.SecondSignal is { } second && second <= scenario.DrainStart;
-        At(scenario.Signal, 2, () => _gateway.Tell(new Announce(DrainReason.Shutdown), _recorder));
-        At(scenario.DrainStart, 3, () =>
+        // The production drain driver owns the timeline: the scenario only signals, as SIGTERM does (and again).
+        State = new GatewayState(TimeProvider.System);
+        var timeline = new DrainTimeline(scenario.Announce, scenario.Deadline, IdleClosePolicy.AtOnce);
+        var logger = options.Record ? new JournalLogger(_journal) : (Microsoft.Extensions.Logging.ILogger)NullLogger.Instance;
+        var hooks = new DrainHooks { ListenerExists = scenario.Listeners.Contains, ListenerState = ListenerState };
+        Driver = Started(System.ActorOf(DrainDriver.Props(_gateway, timeline, State, hooks, logger), DrainDriver.Name));
+        _commanded = options.Commands is not null;
+        Commands = [.. (options.Commands ?? []).OrderBy(c => c.At)];
+        if (options.Commands is { } commands)
+            foreach (var command in commands)
+                At(command.At, 2, () =>
+                {
+                    _journal.Record($"command {command.Command}");
+                    Driver.Tell(command.Command, _recorder);
+                    if (command.Command is DrainCommands.Begin { Listener: null }) Driver.Tell(new DrainCommands.WaitFor(DrainMilestone.Finished), _recorder);
+                });
+        else
         {
-            _gateway.Tell(StopAccepting.Instance, _recorder);
-            _gateway.Tell(new Drain(deadline, DrainReason.Shutdown, forcedEarly ? DrainMode.Force : DrainMode.Graceful), _recorder);
-        });
-        if (scenario.SecondSignal is { } again && !forcedEarly)
-            At(again, 4, () => _gateway.Tell(new Drain(deadline, DrainReason.Shutdown, DrainMode.Force), _recorder));
+            At(scenario.Signal, 2, () =>
+            {
+                Driver.Tell(new DrainCommands.Begin(DrainReason.Shutdown, Exit: true), _recorder);
+                Driver.Tell(new DrainCommands.WaitFor(DrainMilestone.Finished), _recorder);
+            });
+            if (scenario.SecondSignal is { } again)
+                At(again, 4, () => Driver.Tell(DrainCommands.Force.Instance, _recorder));
+        }
 
         // Same time: requests end first, then connections open, then the signals (ordered by priority, then by order).
         _actions = [.. _actions.Select((a, i) => (a, i)).OrderBy(x => x.a.At).ThenBy(x => x.a.Priority).ThenBy(x => x.i).Select(x => x.a)];
@@ -142,6 +255,21 @@ public sealed class GatewaySimulation : IDisposable
 
     /// <summary>The production supervisor at /user/gateway.</summary>
     public IActorRef Gateway => _gateway;
+
+    /// <summary>The production drain driver at /user/drain, which the scenario's signals drive.</summary>
+    public IActorRef Driver { get; }
+
+    /// <summary>What the driver mirrors (phase, reason, deadline), as the admin API reads it.</summary>
+    public GatewayState State { get; }
+
+    /// <summary>The simulated listening sockets, in scenario order.</summary>
+    public IReadOnlyList<SimulatedListener> Listeners { get; }
+
+    private readonly Dictionary<string, GatewayState> _listenerStates = [];
+
+    /// <summary>The mirror of one listener's own drain.</summary>
+    public GatewayState ListenerState(string listener) =>
+        _listenerStates.TryGetValue(listener, out var state) ? state : _listenerStates[listener] = new GatewayState(TimeProvider.System);
 
     /// <summary>Mailbox runs executed so far.</summary>
     public long MailboxRuns => _dispatcher.Executed;
@@ -162,6 +290,8 @@ public sealed class GatewaySimulation : IDisposable
         }
         akka.actor.deployment {
           "/gateway" { dispatcher = {{SimulationDispatcher.ConfigId}} }
+          "/drain" { dispatcher = {{SimulationDispatcher.ConfigId}} }
+          "/drain/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
         }
@@ -181,10 +311,11 @@ public sealed class GatewaySimulation : IDisposable
     /// </summary>
     public SimulationResult Play()
     {
-        var horizon = _start + _scenario.DeadlineAt + TimeSpan.FromSeconds(10);
+        var horizon = _start + (_commanded ? _actions.Select(a => a.At).DefaultIfEmpty().Max() + _scenario.Deadline : _scenario.DeadlineAt)
+                      + TimeSpan.FromSeconds(10);
         var next = 0;
         Settle();
-        while (_complete is null)
+        while (_commanded || _complete is null)
         {
             DateTimeOffset? action = next < _actions.Count ? _start + _actions[next].At : null;
             var timer = NextTimer();
@@ -193,14 +324,14 @@ public sealed class GatewaySimulation : IDisposable
             if (t > horizon) break;
             if (t > Clock.Now) Clock.AdvanceTo(t); // timers due at t fire first
             Settle();
-            while (_complete is null && next < _actions.Count && _start + _actions[next].At <= Clock.Now)
+            while ((_commanded || _complete is null) && next < _actions.Count && _start + _actions[next].At <= Clock.Now)
             {
                 _actions[next++].Act();
                 Settle();
             }
         }
         Settle();
-        return new SimulationResult(_scenario, _start, _journal, _complete, _completedAt, _connections, _upstreams);
+        return new SimulationResult(_scenario, _start, _journal, _complete, _completedAt, _connections, _upstreams, this);
     }
 
     /// <summary>Terminates the actor system, running what is left on the simulation dispatcher meanwhile.</summary>
@@ -232,10 +363,13 @@ public sealed class GatewaySimulation : IDisposable
 
     private void At(TimeSpan at, int priority, Action act) => _actions.Add((at, priority, act));
 
+    private void OnAnswer(object answer) => AnswersSeen.Add((Clock.Now - _start, answer));
+
     private void OnComplete(DrainComplete complete)
     {
-        _complete ??= complete;
-        _completedAt ??= Clock.Now;
+        ReportsSeen.Add((Clock.Now - _start, complete));
+        // Commanded runs may drain more than once: the last report is the one that counts.
+        if (_commanded || _complete is null) (_complete, _completedAt) = (complete, Clock.Now);
     }
 
     /// <summary>Runs the tree until nothing is left to do at this virtual time (including zero-delay timers).</summary>
@@ -244,6 +378,7 @@ public sealed class GatewaySimulation : IDisposable
         for (var round = 0; round < 10_000; round++)
         {
             _dispatcher.RunUntilIdle();
+            if (State.Phase != _phase) _journal.Record($"phase {_phase = State.Phase}");
             if (!TimerDueNow()) return;
             Clock.Advance(TimeSpan.Zero);
         }
@@ -278,12 +413,23 @@ public sealed class GatewaySimulation : IDisposable
     /// <summary>Receives the gateway's answers and, when recording, every actor's start and stop.</summary>
     private sealed class Recorder : ReceiveActor
     {
-        public Recorder(SimulatedJournal journal, Action<DrainComplete> onComplete)
+        public Recorder(SimulatedJournal journal, Action<DrainComplete> onComplete, Action<object> onAnswer)
         {
-            Receive<DrainComplete>(c =>
+            Receive<DrainCommands.Reached>(r =>
             {
+                if (r.Result is not { } c) return;
                 journal.Record($"drain-complete {c.Path} {c.Outcome} {c.Counts}");
                 onComplete(c);
+            });
+            Receive<DrainCommands.Begun>(b =>
+            {
+                journal.Record($"answer {b}");
+                onAnswer(b);
+            });
+            Receive<DrainCommands.Undrained>(u =>
+            {
+                journal.Record($"answer {u}");
+                onAnswer(u);
             });
             Receive<AcceptingStopped>(a => journal.Record($"accepting-stopped {a.Path}"));
             Receive<Debug>(d =>

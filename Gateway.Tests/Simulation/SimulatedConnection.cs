@@ -13,6 +13,8 @@ public enum ConnectionEnd
     ClosedAfterResponse,
     /// <summary>Closed by force (<see cref="IConnectionPort.Abort"/>).</summary>
     Aborted,
+    /// <summary>Never accepted: its listener had stopped accepting when it came (it may retry elsewhere).</summary>
+    Refused,
 }
 
 /// <summary>
@@ -90,6 +92,13 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
     public IReadOnlyList<JournalEntry> EndStreamsCalls => Calls("end-streams");
 
     public void EndStreams() => journal.Record($"conn {Id} end-streams");
+
+    /// <summary>The connection came while its listener refused connections: it never reached the gateway.</summary>
+    public void Refuse()
+    {
+        journal.Record($"conn {Id} refused");
+        lock (_gate) End = ConnectionEnd.Refused;
+    }
 
     public void Abort(string reason)
     {

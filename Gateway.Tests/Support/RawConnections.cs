@@ -29,28 +29,54 @@ public sealed class RawHttp1Connection : IDisposable
         return new RawHttp1Connection(socket);
     }
 
+    private readonly List<byte> _received = [];
+
     /// <summary>Sends a GET and reads the whole response (it must carry Content-Length); returns head and body.</summary>
     public async Task<(string Head, string Body)> GetAsync(string path, CancellationToken cancellationToken)
     {
-        await _socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gateway.test\r\n\r\n"), cancellationToken);
-        var received = new List<byte>();
-        var buffer = new byte[4096];
+        await SendGetAsync(path, cancellationToken);
+        return await ReadResponseAsync(cancellationToken);
+    }
+
+    /// <summary>Sends a GET on the connection without reading anything.</summary>
+    public Task SendGetAsync(string path, CancellationToken cancellationToken) =>
+        _socket.SendAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: gateway.test\r\n\r\n"), cancellationToken).AsTask();
+
+    /// <summary>Reads until <paramref name="text"/> has arrived (a response's head and the start of its body, say).</summary>
+    public async Task ReadUntilAsync(string text, CancellationToken cancellationToken)
+    {
+        while (!Encoding.ASCII.GetString(_received.ToArray()).Contains(text, StringComparison.Ordinal))
+            await ReceiveAsync(cancellationToken);
+    }
+
+    /// <summary>Reads one whole response (it must carry Content-Length); returns head and body.</summary>
+    public async Task<(string Head, string Body)> ReadResponseAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var text = Encoding.ASCII.GetString(received.ToArray());
+            var text = Encoding.ASCII.GetString(_received.ToArray());
             var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             if (end >= 0)
             {
                 var head = text[..end];
                 var length = int.Parse(head.Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
                     .Split(':')[1].Trim());
-                if (received.Count >= end + 4 + length)
+                if (_received.Count >= end + 4 + length)
+                {
+                    _received.RemoveRange(0, end + 4 + length);
                     return (head, text.Substring(end + 4, length));
+                }
             }
-            var n = await _socket.ReceiveAsync(buffer, cancellationToken);
-            if (n == 0) throw new IOException("connection closed before the response ended");
-            received.AddRange(buffer.AsSpan(0, n).ToArray());
+            await ReceiveAsync(cancellationToken);
         }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        var n = await _socket.ReceiveAsync(buffer, cancellationToken);
+        if (n == 0) throw new IOException("connection closed before the response ended");
+        _received.AddRange(buffer.AsSpan(0, n).ToArray());
     }
 
     /// <summary>Waits for the peer to close the idle connection and tells how it closed it.</summary>
@@ -183,6 +209,14 @@ internal static class Raw
         {
             return PeerClose.StillOpen;
         }
+    }
+
+    /// <summary>A loopback port free a moment ago (for a config that must name a fixed port).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>True when a TCP connect to <paramref name="endpoint"/> is refused (nobody listens there).</summary>

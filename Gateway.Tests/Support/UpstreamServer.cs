@@ -12,7 +12,8 @@ namespace Gateway.Tests.Support;
 
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
-/// /hello, /host, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /sse (two events, the second released by the test), /ws (echo).
+/// /hello, /host, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /held (half a body, the rest released by the test),
+/// /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
 {
@@ -28,6 +29,9 @@ public sealed class UpstreamServer : IAsyncDisposable
 
     /// <summary>host:port of the server, as the gateway's endpoints list takes it.</summary>
     public string Endpoint { get; private set; } = "";
+
+    /// <summary>Completing this lets /held send the rest of its body.</summary>
+    public TaskCompletionSource HeldRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completing this lets /sse send its second event.</summary>
     public TaskCompletionSource SecondEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -97,6 +101,15 @@ public sealed class UpstreamServer : IAsyncDisposable
             ctx.Abort();
         });
         app.MapGet("/hello", () => $"hello from {name}");
+        // A response under way: its head and first half are sent, the rest when the test releases it.
+        app.MapGet("/held", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentLength = "held-start|held-end".Length;
+            await ctx.Response.WriteAsync("held-start|", ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            await server.HeldRelease.Task.WaitAsync(ctx.RequestAborted);
+            await ctx.Response.WriteAsync("held-end", ctx.RequestAborted);
+        });
         app.MapGet("/host", (HttpContext ctx) => ctx.Request.Host.Value);
         app.MapGet("/ready", (HttpContext ctx) =>
         {
@@ -185,6 +198,7 @@ public sealed class UpstreamServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         SecondEvent.TrySetResult();
+        HeldRelease.TrySetResult();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(cts.Token);
         await _app.DisposeAsync();
