@@ -19,7 +19,7 @@ public sealed class GatewayApplication
     public GatewayRuntime Runtime { get; }
 
     /// <summary>The admin listener (its address is the bound one: port 0 in the config becomes real here).</summary>
-    public ListenerHandle Admin => Runtime.Listeners.Admin;
+    internal ListenerHandle Admin => Runtime.Listeners.Admin;
 
     /// <summary>Binds every socket and builds the application; nothing is served before <c>App.StartAsync</c>.</summary>
     /// <exception cref="GatewayConfigException">An address cannot be bound.</exception>

@@ -30,7 +30,8 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     private readonly SharedKillSwitch _killSwitch;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _clientSideDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _lastActivity = Environment.TickCount64;
+    private readonly TimeProvider _time;
+    private long _lastActivity;
     private int _forced;
     private UpstreamEndpoint? _endpoint;
 
@@ -40,6 +41,9 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _listener = listener;
         _upstream = upstream;
         _logger = logger;
+        _time = listener.Time;
+        _lastActivity = _time.GetTimestamp();
+        OpenedAt = _time.GetUtcNow();
         Id = "tcp-" + Interlocked.Increment(ref _ids);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _killSwitch = KillSwitches.Shared(Id);
@@ -51,21 +55,21 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     /// <summary>The relay is its one unit of work: 1 while open.</summary>
     public int InFlight => _closed.Task.IsCompleted ? 0 : 1;
     public Task Closed => _closed.Task;
-    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset OpenedAt { get; }
     public TimeSpan? IdleTimeout => _listener.IdleTimeout;
-    public TimeSpan IdleFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastActivity));
+    public TimeSpan IdleFor => _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
 
     /// <summary>Where this connection's bytes go (round-robin over the upstream's endpoints).</summary>
     public EndPoint? Endpoint { get; private set; }
 
     public override string ToString() =>
-        $"{Id} from {Remote} to {Endpoint} (upstream {_upstream.Name}), open {(DateTimeOffset.UtcNow - OpenedAt).TotalSeconds:0.0}s, idle {IdleFor.TotalSeconds:0.0}s";
+        $"{Id} from {Remote} to {Endpoint} (upstream {_upstream.Name}), open {(_time.GetUtcNow() - OpenedAt).TotalSeconds:0.0}s, idle {IdleFor.TotalSeconds:0.0}s";
 
     /// <summary>Materializes the relay; the connection counts as open from here until both directions have ended.</summary>
     public void Start(IMaterializer materializer, Akka.Actor.ActorSystem system)
     {
-        _listener.ConnectionOpened();
-        _listener.RequestStarted(connectionBecameActive: true);
+        _listener.Counters.ConnectionOpened();
+        _listener.Counters.RequestStarted(connectionBecameActive: true);
         _upstream.Enter();
         // Counted on its endpoint while open, so that draining the endpoint waits for this connection too.
         if (_upstream.Endpoints.Lease() is not { } endpoint)
@@ -94,7 +98,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         await _socket.SendAsync(bytes.ToArray(), SocketFlags.None).ConfigureAwait(false);
     }
 
-    private void Touch(long _) => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    private void Touch(long _) => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
     /// <summary>The upstream's bytes have all been written (or the relay failed): FIN to the client, then wait for its side.</summary>
     private async Task OnUpstreamSideDone(Task<Done> sent)
@@ -113,8 +117,8 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _socket.Dispose();
         _endpoint?.Leave();
         _upstream.Leave();
-        _listener.RequestEnded(connectionBecameIdle: true);
-        _listener.ConnectionClosed();
+        _listener.Counters.RequestEnded(connectionBecameIdle: true);
+        _listener.Counters.ConnectionClosed();
         _closed.TrySetResult();
     }
 
@@ -134,7 +138,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     public void Abort(string reason)
     {
         if (_closed.Task.IsCompleted || Interlocked.Exchange(ref _forced, 1) == 1) return;
-        _listener.ConnectionForced();
+        _listener.Counters.ConnectionForced();
         Shutdown();
     }
 

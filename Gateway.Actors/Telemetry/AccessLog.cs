@@ -28,6 +28,21 @@ public sealed partial class AccessLog
     private long _dropped;
     private long _lines;
 
+    /// <summary>Opens the configured sink (stdout, or a file appended to); one that cannot be opened is a config error.</summary>
+    internal static AccessLog Open(Configuration.GatewaySettings settings, Configuration.AccessLogSettings log)
+    {
+        TextWriter sink;
+        try
+        {
+            sink = log.Path == "stdout" ? Console.Out : new StreamWriter(new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Configuration.GatewayConfigException(settings.Source, "gateway.access-log.path", $"cannot open {log.Path}: {e.Message}", e);
+        }
+        return new AccessLog(sink, log.Buffer);
+    }
+
     public AccessLog(TextWriter sink, int capacity)
     {
         _sink = sink;

@@ -158,9 +158,9 @@ internal sealed record DrainReport(
             left,
             state.Result?.Outcome.ToString(),
             runtime.Listeners.All.Select(l => new ListenerReport(
-                l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
-                l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections,
-                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Requests)).ToList());
+                l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.Counters.OpenConnections, l.Counters.IdleConnections,
+                l.Counters.ActiveConnections, l.Counters.InFlightRequests, l.Counters.Streams, l.Counters.AcceptedConnections, l.Counters.ForcedConnections,
+                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Counters.Requests)).ToList());
     }
 
     /// <summary>serving, queued (a cluster node waiting for a drain slot, still serving), draining, drained.</summary>
@@ -232,7 +232,7 @@ internal static class ConfigReport
                 daysToExpiry = Math.Round(c.DaysToExpiry(runtime.State.Time.GetUtcNow()), 2),
                 file = c.File,
             }),
-            refused = Enum.GetValues<Gateway.Tls.TlsRefusal>().ToDictionary(Gateway.Tls.TlsRefusalNames.Of, l.TlsRefused),
+            refused = Enum.GetValues<Gateway.Tls.TlsRefusal>().ToDictionary(Gateway.Tls.TlsRefusalNames.Of, l.Counters.TlsRefused),
         }),
     };
 }

@@ -33,7 +33,7 @@ public sealed class DrainTests : IAsyncLifetime
         using var http2 = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
         var clients = Enumerable.Range(0, 3).Select(_ => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }).ToList();
         var inFlight = clients.Select(c => c.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1500"), timeout.Token)).ToList();
-        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 3, timeout.Token);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].Counters.InFlightRequests == 3, timeout.Token);
 
         var stopped = gateway.StopAsync();
 
@@ -88,7 +88,7 @@ public sealed class DrainTests : IAsyncLifetime
         await using var gateway = await InProcessGateway.StartAsync(Config("announce = 0s, deadline = 1s"));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var hanging = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=600000"));
-        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 1, CancellationToken.None);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].Counters.InFlightRequests == 1, CancellationToken.None);
 
         var stopwatch = Stopwatch.StartNew();
         await gateway.StopAsync();
