@@ -11,7 +11,7 @@ namespace Gateway.Listeners;
 /// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped; then it
 /// waits, to be stopped by its parent or, when the drain may be taken back, resumed (<see cref="Resume"/>).
 /// </summary>
-public sealed class ListenerActor : ReceiveActor, IWithTimers
+internal sealed class ListenerActor : ReceiveActor, IWithTimers
 {
     /// <summary>Kestrel accepted a connection on this listener.</summary>
     public sealed record ConnectionOpened(IConnectionPort Connection)
@@ -39,6 +39,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
     private readonly IListenerPort _port;
+    private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
@@ -53,9 +54,10 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private bool _settled;
     private bool _leaving;
 
-    public ListenerActor(IListenerPort port)
+    public ListenerActor(IListenerPort port, Random random)
     {
         _port = port;
+        _random = random;
         Serving();
     }
 
@@ -108,7 +110,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IListenerPort port) => Akka.Actor.Props.Create(() => new ListenerActor(port));
+    public static Props Props(IListenerPort port, Random random) => Akka.Actor.Props.Create(() => new ListenerActor(port, random));
 
     /// <summary>A failing connection actor stops (its PostStop closes that one connection); the others go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -116,7 +118,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private void OnConnectionOpened(ConnectionOpened opened)
     {
         _received++;
-        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
+        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name, _random), ChildName(opened.Connection.Id));
         _drain.Add(child);
         _connections[child] = opened.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
