@@ -76,10 +76,12 @@ public static class GatewayHostingExtensions
         if (clustered) akka.AddHocon(Gateway.Cluster.ClusterHocon.For(runtime.Settings.Cluster), HoconAddMode.Prepend);
         akka.AddHocon(runtime.Settings.Hocon, HoconAddMode.Prepend);
         akka.AddHocon(ShutdownPhases.TimeoutsHocon(runtime.Settings.Drain, clustered), HoconAddMode.Prepend);
+        // Akka's log goes to the application's log providers, its message alone (Telemetry/AkkaLogSink).
+        akka.AddSetup(new Telemetry.AkkaLogSinkSetup(loggers));
         akka.ConfigureLoggers(logging =>
         {
             logging.ClearLoggers();
-            logging.AddLoggerFactory(loggers);
+            logging.AddLogger<Telemetry.AkkaLogSink>();
         });
         akka.WithActors((system, registry) => registry.Register<GatewaySupervisor>(GatewayActors.Start(system, runtime, provider, loggers).Supervisor));
         return akka;
