@@ -40,6 +40,10 @@ public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
     protected IActorRef StartGateway(IEnumerable<IListenerPort> listeners, params IUpstreamPort[] upstreams) =>
         Sys.ActorOf(GatewaySupervisor.Props([.. listeners], upstreams), GatewaySupervisor.Name);
 
+    /// <summary>As above, with the random source that spreads idle closes fixed (a seed makes each moment known).</summary>
+    protected IActorRef StartGateway(IEnumerable<IListenerPort> listeners, Random random) =>
+        Sys.ActorOf(GatewaySupervisor.Props([.. listeners], [], random), GatewaySupervisor.Name);
+
     protected SimulatedListener Listener(string name, bool holdUnbind = false) => new(name, Journal, holdUnbind);
 
     protected SimulatedUpstream Upstream(string name, int inFlight = 0) => new(name, Journal, inFlight);
