@@ -46,7 +46,7 @@ public static partial class Program
                         $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
                 inherited = predecessor?.RequestListeners();
             }
-            gateway = GatewayApplication.Create(settings, inherited: inherited ?? SystemdSockets.FromEnvironment());
+            gateway = GatewayApplication.Create(settings, logging: null, inherited: inherited ?? SystemdSockets.FromEnvironment());
         }
         catch (GatewayConfigException e)
         {

@@ -13,7 +13,7 @@ namespace Gateway.Cluster;
 /// and the cluster view. Leaving needs nothing extra: a leave runs CoordinatedShutdown from its first phase, so the
 /// service phases (the drain, see ShutdownPhases) run before the cluster phases.
 /// </summary>
-public sealed class GatewayCluster
+internal sealed class GatewayCluster
 {
     // Only Akka.Actor types in fields: a gateway that is not clustered never loads the cluster assemblies.
     private readonly ActorSystem _system;

@@ -9,7 +9,7 @@ namespace Gateway.Hosting;
 
 /// <summary>
 /// The gateway's part of an actor system: the root of its tree, the drain driver, the tcp relay and, when
-/// clustered, the cluster node; started by <see cref="GatewayHostingExtensions.WithGateway"/>, attached to the
+/// clustered, the cluster node; started by <see cref="GatewayHostingExtensions.WithGateway(Akka.Hosting.AkkaConfigurationBuilder, IServiceProvider)"/>, attached to the
 /// runtime once, with the drain's CoordinatedShutdown tasks registered.
 /// </summary>
 internal sealed record GatewayActors(IActorRef Supervisor, IActorRef Driver, TcpRelay Tcp, GatewayCluster? Cluster)

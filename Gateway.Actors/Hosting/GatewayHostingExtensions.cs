@@ -15,7 +15,7 @@ namespace Gateway.Hosting;
 
 /// <summary>
 /// Puts a gateway into an ASP.NET Core application. <see cref="AddGateway(WebApplicationBuilder, GatewaySettings, bool)"/>
-/// binds its sockets and registers its services and Kestrel endpoints; <see cref="WithGateway"/> adds its actor tree
+/// binds its sockets and registers its services and Kestrel endpoints; <see cref="WithGateway(AkkaConfigurationBuilder, IServiceProvider)"/> adds its actor tree
 /// and drain to an actor system (its own, or the application's); <see cref="UseGateway"/> serves its requests.
 /// </summary>
 public static class GatewayHostingExtensions
@@ -24,10 +24,10 @@ public static class GatewayHostingExtensions
     /// Binds every listener's socket (the gateway owns them; Kestrel serves them through <c>ListenHandle</c>),
     /// registers the gateway's services, and wires its drain into the host's stop. With
     /// <paramref name="ownActorSystem"/> the gateway runs in an actor system of its own; without it, the application
-    /// adds it to its own with <see cref="WithGateway"/> in its <c>AddAkka</c>.
+    /// adds it to its own with <see cref="WithGateway(AkkaConfigurationBuilder, IServiceProvider)"/> in its <c>AddAkka</c>.
     /// </summary>
     /// <exception cref="GatewayConfigException">A listener address cannot be bound (in use, not local…), a certificate cannot be served.</exception>
-    public static GatewayRuntime AddGateway(this WebApplicationBuilder builder, GatewaySettings settings, bool ownActorSystem = true) =>
+    public static IGateway AddGateway(this WebApplicationBuilder builder, GatewaySettings settings, bool ownActorSystem = true) =>
         builder.AddGateway(settings, inherited: null, ownActorSystem);
 
     /// <summary>As the public overload, for a generation that takes over the sockets of its predecessor (or of systemd).</summary>
@@ -36,6 +36,7 @@ public static class GatewayHostingExtensions
         var runtime = GatewayRuntime.Open(settings, inherited);
         var services = builder.Services;
         services.AddSingleton(runtime);
+        services.AddSingleton<IGateway>(runtime);
         services.AddSingleton(runtime.Listeners);
         services.AddSingleton(runtime.State);
         services.AddSingleton<GatewayRequestHandler>();
@@ -68,7 +69,12 @@ public static class GatewayHostingExtensions
     /// application's own): its CoordinatedShutdown then drains the gateway in its service phases, before the
     /// actor system's own actors stop.
     /// </summary>
-    public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)
+    /// <exception cref="InvalidOperationException"><c>AddGateway</c> was not called on this application's builder.</exception>
+    public static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, IServiceProvider provider) =>
+        akka.WithGateway(provider.GetService<GatewayRuntime>()
+            ?? throw new InvalidOperationException("WithGateway needs builder.AddGateway(settings, ownActorSystem: false) first"), provider);
+
+    internal static AkkaConfigurationBuilder WithGateway(this AkkaConfigurationBuilder akka, GatewayRuntime runtime, IServiceProvider provider)
     {
         var loggers = provider.GetRequiredService<ILoggerFactory>();
         var clustered = runtime.Settings.Cluster.Enabled;

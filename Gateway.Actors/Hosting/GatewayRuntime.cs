@@ -15,7 +15,7 @@ namespace Gateway.Hosting;
 /// attached once, when the actor system starts. An embedding application reads its settings, its drain state and
 /// where it listens.
 /// </summary>
-public sealed class GatewayRuntime
+internal sealed class GatewayRuntime : IGateway
 {
     private Snapshot _current;
     private GatewayActors? _actors;

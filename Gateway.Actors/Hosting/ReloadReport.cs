@@ -2,7 +2,7 @@ namespace Gateway.Hosting;
 
 /// <summary>What a reload changed, for the log and the caller: every listener, upstream and route added, removed or
 /// changed, the listeners it re-opened, and the keys that wait for a restart.</summary>
-public sealed record ReloadReport(
+internal sealed record ReloadReport(
     IReadOnlyList<string> AddedListeners,
     IReadOnlyList<string> RemovedListeners,
     IReadOnlyList<string> ChangedUpstreams,

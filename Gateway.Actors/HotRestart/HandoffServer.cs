@@ -12,7 +12,7 @@ namespace Gateway.HotRestart;
 /// listening sockets, and once the successor is ready stops accepting (leaving the sockets open) and drains.
 /// A successor that fails before READY changes nothing here.
 /// </summary>
-public sealed partial class HandoffServer : IDisposable
+internal partial class HandoffServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly GatewayRuntime _runtime;

@@ -8,7 +8,7 @@ namespace Gateway.Lifecycle;
 /// The driver's states, one method each: what every state does with each command and with the tree's answers. The
 /// moves between them are in DrainDriver.cs.
 /// </summary>
-public sealed partial class DrainDriver
+internal partial class DrainDriver
 {
     private void Serving()
     {

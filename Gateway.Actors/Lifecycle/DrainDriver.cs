@@ -13,7 +13,7 @@ namespace Gateway.Lifecycle;
 /// and builds the <see cref="Drain"/> they carry. CoordinatedShutdown's phases, the admin drain and a hot restart's
 /// old generation all run this one; a drain of one listener runs a child of it, scoped to that listener.
 /// </summary>
-public sealed partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
+internal partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
 {
     /// <summary>The conventional name of the gateway's driver under /user.</summary>
     public const string Name = "drain";

@@ -1,7 +1,7 @@
 namespace Gateway.Lifecycle;
 
 /// <summary>What a <see cref="DrainDriver"/> needs from the world around the tree; every member may be left out.</summary>
-public sealed record DrainHooks
+internal sealed record DrainHooks
 {
     public static readonly DrainHooks None = new();
 

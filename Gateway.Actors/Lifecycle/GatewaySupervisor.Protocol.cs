@@ -9,7 +9,7 @@ namespace Gateway.Lifecycle;
 /// What the world around the tree tells the supervisor besides <see cref="DrainProtocol"/>: the connections Kestrel
 /// and the tcp relay accept, what a reload adds and removes, and a listener's own drain (through its driver).
 /// </summary>
-public sealed partial class GatewaySupervisor
+internal partial class GatewaySupervisor
 {
     /// <summary>A connection accepted by the named listener; forwarded to its <see cref="ListenerActor"/>.</summary>
     public sealed record ConnectionAccepted(string Listener, IConnectionPort Connection)

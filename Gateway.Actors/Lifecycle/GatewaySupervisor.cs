@@ -12,7 +12,7 @@ namespace Gateway.Lifecycle;
 /// upstream. A drain goes to the listeners first; once every listener has stopped (so no request is in flight), to
 /// the upstreams; then this actor reports <see cref="DrainComplete"/> and stops, last.
 /// </summary>
-public sealed partial class GatewaySupervisor : ReceiveActor, IWithTimers
+internal partial class GatewaySupervisor : ReceiveActor, IWithTimers
 {
     /// <summary>The conventional name of the supervisor under /user.</summary>
     public const string Name = "gateway";

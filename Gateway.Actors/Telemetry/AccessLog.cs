@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Telemetry;
 
 /// <summary>One served request, as one JSON line of the access log.</summary>
-public sealed record AccessLogEntry(
+internal sealed record AccessLogEntry(
     DateTimeOffset Time, int Generation, string Listener, string? Route, string? Upstream, string Method, string Path,
     string Protocol, int Status, long? Bytes, double DurationMs, string? Client);
 
@@ -18,7 +18,7 @@ public sealed record AccessLogEntry(
 /// data path never slows down for the log), and an Akka.Streams pipeline writes them in batches. It is completed
 /// after the drain, so the last request of a drain is in the log when the process leaves.
 /// </summary>
-public sealed partial class AccessLog
+internal partial class AccessLog
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Channel<AccessLogEntry> _queue;

@@ -10,7 +10,7 @@ namespace Gateway.Telemetry;
 /// listener and upstream handles, so they are read at scrape time; the only per-request work is one increment on a
 /// pre-resolved (route, status class) counter.
 /// </summary>
-public sealed class GatewayMetrics
+internal sealed class GatewayMetrics
 {
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
     private readonly Counter _requests;

@@ -12,7 +12,7 @@ namespace Gateway.Upstreams;
 /// <see cref="EndpointSet"/>), its retry budget and a lock-free in-flight counter. Owned by its
 /// <see cref="UpstreamActor"/>, used by requests without a message.
 /// </summary>
-public sealed class UpstreamHandle : IUpstreamPort
+internal sealed class UpstreamHandle : IUpstreamPort
 {
     private readonly SslClientAuthenticationOptions _ssl;
     private TaskCompletionSource? _idle;
