@@ -23,8 +23,9 @@ internal sealed class UpstreamHandle : IUpstreamPort
     public UpstreamHandle(UpstreamSettings settings, TimeProvider? time = null)
     {
         Settings = settings;
-        _ssl = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow);
-        Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time ?? TimeProvider.System,
+        time ??= TimeProvider.System;
+        _ssl = Tls.UpstreamTls.Options(settings.Tls, time.GetUtcNow());
+        Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time,
             settings.SlowStart, settings.EjectFor);
         Budget = new RetryBudget(settings.RetryBudget);
     }

@@ -1,8 +1,6 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
-using Gateway.Configuration;
-using Gateway.Host;
 using Gateway.Tests.Support;
 using Gateway.Tests.Tls;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,31 +13,25 @@ namespace Gateway.Tests.Telemetry;
 /// <summary>What a person reading the gateway's log sees: one line per failed request, Akka's messages without a prefix.</summary>
 public sealed class LogLineTests
 {
-    private static async Task<GatewayApplication> StartAsync(CapturedLog log, int upstreamPort)
-    {
-        var settings = GatewayConfigLoader.Parse($$"""
+    private static Task<InProcessGateway> StartAsync(CapturedLog log, int upstreamPort) =>
+        InProcessGateway.StartAsync($$"""
             gateway {
               listeners.public { address = "127.0.0.1:0" }
               admin.address = "127.0.0.1:0"
               upstreams.app { endpoints = ["http://127.0.0.1:{{upstreamPort}}"] }
               routes.shop { listener = public, path-prefix = "/", upstream = app }
             }
-            """, "test.conf");
-        var gateway = GatewayApplication.Create(settings, logging => logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug));
-        await gateway.App.StartAsync();
-        return gateway;
-    }
+            """, logging => logging.AddProvider(log).SetMinimumLevel(LogLevel.Debug));
 
     [Fact]
     public async Task A_failed_upstream_request_writes_one_warning_line_with_route_endpoint_error_and_reason_and_its_stack_only_at_debug()
     {
         var log = new CapturedLog(LogLevel.Debug);
         var port = Ports.Closed();
-        var gateway = await StartAsync(log, port);
-        try
+        await using (var gateway = await StartAsync(log, port))
         {
             using var client = new HttpClient();
-            var response = await client.GetAsync(new Uri($"http://{gateway.Runtime.AddressOf("public")}/cart"));
+            var response = await client.GetAsync(new Uri($"http://{gateway.Gateway.Runtime.AddressOf("public")}/cart"));
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
             await Wait.UntilAsync(() => log.Entries.Any(e => e.Id.Id == EventIds.ForwardFailed));
 
@@ -57,21 +49,15 @@ public sealed class LogLineTests
             Assert.NotNull(detail.Exception);
             Assert.Contains("shop", detail.Message);
         }
-        finally
-        {
-            await gateway.App.StopAsync();
-            await gateway.App.DisposeAsync();
-        }
     }
 
     [Fact]
     public async Task Akka_log_events_reach_the_log_providers_as_the_message_alone_with_the_logging_class_as_category()
     {
         var log = new CapturedLog(LogLevel.Debug);
-        var gateway = await StartAsync(log, Ports.Closed());
-        try
+        await using (var gateway = await StartAsync(log, Ports.Closed()))
         {
-            var system = gateway.App.Services.GetRequiredService<ActorSystem>();
+            var system = gateway.Gateway.App.Services.GetRequiredService<ActorSystem>();
             new BusLogging(system.EventStream, "probe-source", typeof(LogLineTests), system.Settings.LogFormatter).Warning("probe {0} of the Akka log", 42);
             await Wait.UntilAsync(() => log.Entries.Any(e => e.Message.Contains("probe 42")));
 
@@ -83,11 +69,6 @@ public sealed class LogLineTests
             Assert.Contains(entry.State, p => p.Key == "Message" && (string?)p.Value == "probe 42 of the Akka log");
             Assert.Contains(entry.State, p => p.Key == "AkkaSource" && (string?)p.Value == "probe-source");
             Assert.DoesNotContain(log.Entries, e => e.Category.StartsWith("Akka") && e.Message.StartsWith('['));
-        }
-        finally
-        {
-            await gateway.App.StopAsync();
-            await gateway.App.DisposeAsync();
         }
     }
 }
