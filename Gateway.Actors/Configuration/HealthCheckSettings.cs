@@ -9,12 +9,6 @@ namespace Gateway.Configuration;
 /// <param name="Expect">Accepted statuses as written, e.g. <c>"200-399"</c> or <c>"200, 204"</c>.</param>
 public sealed record HealthCheckSettings(string Path, TimeSpan Interval, TimeSpan Timeout, int UnhealthyAfter, int HealthyAfter, string Expect)
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
-    public const int DefaultUnhealthyAfter = 1;
-    public const int DefaultHealthyAfter = 2;
-    public const string DefaultExpect = "200-399";
-
     /// <summary>Whether a check answered with <paramref name="status"/> passes (parsed per check: once a second, not per request).</summary>
     public bool Accepts(int status)
     {
