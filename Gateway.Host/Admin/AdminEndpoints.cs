@@ -217,6 +217,7 @@ internal static class ConfigReport
     {
         generation = runtime.Generation,
         listenersBound = runtime.Listeners.All.ToDictionary(l => l.Name, l => l.Address.ToString()),
+        source = runtime.Settings.Source,
         config = Cli.EffectiveConfig.Json(runtime.Settings),
         // What each TLS listener serves now (after any rotation), and what it turned away.
         tls = runtime.Listeners.All.Where(l => l.Tls is not null).ToDictionary(l => l.Name, l => new
