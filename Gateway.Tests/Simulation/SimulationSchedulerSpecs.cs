@@ -4,7 +4,7 @@ using Xunit;
 namespace Gateway.Tests.Simulation;
 
 /// <summary>The simulation's scheduler knows when the TestScheduler's next work is due, by its public API alone.</summary>
-public sealed class SimulationSchedulerTests : IDisposable
+public sealed class SimulationSchedulerSpecs : IDisposable
 {
     private readonly ActorSystem _system = ActorSystem.Create("scheduler", $"akka.scheduler.implementation = \"{SimulationScheduler.Implementation}\"");
 
