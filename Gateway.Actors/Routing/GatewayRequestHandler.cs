@@ -96,6 +96,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
+                // Over HTTP/1.x the connection tells whether the request's head went out (HTTP/2 has REFUSED_STREAM and GOAWAY).
+                var attempt = retry is null || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
                 try
                 {
                     error = grpc is null
@@ -104,9 +106,10 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 }
                 finally
                 {
+                    if (attempt is not null) Upstreams.ForwardAttempt.End();
                     endpoint.Leave();
                 }
-                var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error);
+                var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error, attempt);
                 if (upstream.Observe(endpoint, UpstreamRetry.EndpointFault(error), reason == RetryReason.NeverReached, context.Response.StatusCode))
                     Log.EndpointEjected(logger, upstream.Name, endpoint.ToString(), upstream.Settings.EjectFor.TotalSeconds);
                 if (reason is not { } why || retry is null) break;

@@ -72,6 +72,10 @@ public sealed class UpstreamHandle : IUpstreamPort
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
             SslOptions = _ssl,
+            // HTTP/1.x connections tell a request whether its head went out (a retry for every method if it did not).
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult(context.NegotiatedHttpVersion.Major == 1
+                ? new Http1ConnectionStream(context.PlaintextStream)
+                : context.PlaintextStream),
         };
         if (endpoint.Pinned is { } pinned)
             handler.ConnectCallback = (_, cancellationToken) => DialAsync(pinned, cancellationToken);
