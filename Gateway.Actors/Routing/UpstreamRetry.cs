@@ -86,6 +86,8 @@ internal sealed class UpstreamRetry
                     return RetryReason.NeverReached;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
                 case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
+                // SocketsHttpHandler sent a body-less request again by itself after an end of stream, on a connection also closed.
+                case Http1ConnectionStream.ClosedBeforeSentException:
                     return error == ForwarderError.Request ? RetryReason.ClosedBeforeAnswer : null;
             }
         }

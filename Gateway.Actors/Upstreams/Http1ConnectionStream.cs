@@ -18,8 +18,8 @@ namespace Gateway.Upstreams;
 /// </remarks>
 internal sealed class Http1ConnectionStream(Stream inner) : Stream
 {
-    /// <summary>What a request refused before its head was written fails with.</summary>
-    public const string ClosedBeforeSent = "the endpoint had closed the connection before the request was sent";
+    /// <summary>What a request refused before its head was written fails with: nothing of it was sent.</summary>
+    public sealed class ClosedBeforeSentException() : IOException("the endpoint had closed the connection before the request was sent");
 
     private readonly Socket? _socket = (inner as NetworkStream)?.Socket;
     private ForwardAttempt? _writer;
@@ -33,7 +33,7 @@ internal sealed class Http1ConnectionStream(Stream inner) : Stream
         if (_peerClosed || PeerClosing())
         {
             attempt.HeadFailed();
-            return ValueTask.FromException(new IOException(ClosedBeforeSent));
+            return ValueTask.FromException(new ClosedBeforeSentException());
         }
         return WriteHeadAsync(buffer, attempt, cancellationToken);
     }
