@@ -17,6 +17,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     /// <summary>Names the process generation that served a response, so hot restarts can be followed from outside.</summary>
     public const string GenerationHeader = "Gateway-Generation";
 
+    /// <summary>How long a failed request waits for the write of its head to end (its connection is being disposed).</summary>
+    private static readonly TimeSpan HeadWriteSettles = TimeSpan.FromSeconds(1);
     private readonly Microsoft.Extensions.Primitives.StringValues _generation = runtime.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The gateway connection a request arrived on, or null for a request to another endpoint (admin).</summary>
@@ -109,6 +111,7 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                     if (attempt is not null) Upstreams.ForwardAttempt.End();
                     endpoint.Leave();
                 }
+                if (attempt is not null && error != ForwarderError.None) await attempt.SettledAsync(HeadWriteSettles, upstream.Endpoints.Time);
                 var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error, attempt);
                 if (upstream.Observe(endpoint, UpstreamRetry.EndpointFault(error), reason == RetryReason.NeverReached, context.Response.StatusCode))
                     Log.EndpointEjected(logger, upstream.Name, endpoint.ToString(), upstream.Settings.EjectFor.TotalSeconds);

@@ -32,7 +32,7 @@ internal sealed class Http1ConnectionStream(Stream inner) : Stream
         _writer = attempt;
         if (_peerClosed || PeerClosing())
         {
-            attempt.HeadFailed();
+            attempt.HeadRefused();
             return ValueTask.FromException(new ClosedBeforeSentException());
         }
         return WriteHeadAsync(buffer, attempt, cancellationToken);
@@ -41,17 +41,24 @@ internal sealed class Http1ConnectionStream(Stream inner) : Stream
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteHeadAsync(ReadOnlyMemory<byte> head, ForwardAttempt attempt, CancellationToken cancellationToken)
     {
+        attempt.HeadWriting();
         try
         {
             await inner.WriteAsync(head, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // Not all of the head went out (a reset, a broken pipe): the endpoint cannot have read the request.
-            attempt.HeadFailed();
+            // Not all of the head went out (a reset, a broken pipe): the endpoint cannot have received the whole head.
+            attempt.HeadWritten(whole: false);
             throw;
         }
-        attempt.HeadSent();
+        catch
+        {
+            // Cancelled: nothing says how much of it went out, so it counts as sent.
+            attempt.HeadWritten(whole: true);
+            throw;
+        }
+        attempt.HeadWritten(whole: true);
     }
 
     /// <summary>
