@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Tests.Grpc.Proto;
 using Google.Protobuf;
@@ -10,13 +11,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Grpc;
 
 /// <summary>
 /// A real gRPC server (Grpc.AspNetCore on Kestrel) on 127.0.0.1, ephemeral port: cleartext HTTP/2 only (as services
-/// in a cluster speak it), or TLS with a certificate of the test CA. It serves <c>Echo</c> (echo.proto).
+/// in a cluster speak it), or TLS with a certificate of the test CA. It serves <c>Echo</c> (echo.proto) and
+/// <c>grpc.health.v1.Health</c>.
 /// </summary>
 public sealed class GrpcTestServer : IAsyncDisposable
 {
@@ -44,6 +47,15 @@ public sealed class GrpcTestServer : IAsyncDisposable
 
     public EchoService Service { get; private set; } = null!;
 
+    /// <summary>What its gRPC health service (Grpc.AspNetCore.HealthChecks, server-wide) answers: SERVING or NOT_SERVING.</summary>
+    public bool Serving
+    {
+        get => _serving.Value;
+        set => _serving.Value = value;
+    }
+
+    private StrongBox<bool> _serving = new(true);
+
     public static async Task<GrpcTestServer> StartAsync(string name = "grpc", X509Certificate2? certificate = null, HttpProtocols protocols = HttpProtocols.Http2)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,11 +72,14 @@ public sealed class GrpcTestServer : IAsyncDisposable
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
         });
+        var serving = new StrongBox<bool>(true);
+        builder.Services.AddGrpcHealthChecks().AddCheck("serving", () => serving.Value ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy());
         var app = builder.Build();
         app.MapGrpcService<EchoService>();
+        app.MapGrpcHealthChecksService();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GrpcTestServer(app, name, new Uri(address).Port) { Service = service };
+        return new GrpcTestServer(app, name, new Uri(address).Port) { Service = service, _serving = serving };
     }
 
     /// <summary>Stops as a gRPC server does on shutdown: GOAWAY to its connections, calls in flight finish, the port closes.</summary>
