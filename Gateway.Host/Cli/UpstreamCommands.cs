@@ -102,6 +102,25 @@ internal static class UpstreamCommands
         }
     }
 
+    /// <summary>Brings one drained endpoint back into rotation (with its slow start): 0 once it is back, 1 when refused.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, CommandOutput commandOutput, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+            return commandOutput.Fail(ExitCodes.Usage, "undrain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
+        var query = $"?endpoint={Uri.EscapeDataString(endpoint)}" + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}");
+        var (status, body) = await admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/undrain{query}", cancellationToken);
+        if (status != 200)
+        {
+            var reason = body.TryGetProperty("reason", out var r) ? r.GetString()
+                : body.TryGetProperty("known", out var known) ? $"known: {known}" : "";
+            return commandOutput.Fail(ExitCodes.Failed, $"endpoint undrain refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
+        }
+        var states = string.Join("/", body.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("state").GetString()).Distinct());
+        commandOutput.Out.WriteLine(commandOutput.Json ? body.GetRawText()
+            : $"endpoint {body.GetProperty("endpoint").GetString()} of upstream {upstream}: undrained, {states} ({body.GetProperty("scope").GetString()})");
+        return ExitCodes.Ok;
+    }
+
     private static string Endpoint(JsonElement e) =>
         e.GetProperty("endpoint").GetString() is var name && e.GetProperty("address").GetString() is var address && address != name ? $"{name} ({address})" : name!;
 
