@@ -54,11 +54,17 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         finally
         {
             connection.RequestEnded();
+            int? grpcStatus = null;
+            if (route is not null && Grpc.GrpcProtocol.IsGrpc(context.Request))
+            {
+                grpcStatus = Grpc.GrpcResponseStatus.Of(context);
+                runtime.Metrics.GrpcResponse(route.Settings.Name, Grpc.GrpcResponseStatus.Label(grpcStatus));
+            }
             runtime.AccessLog?.Write(new Telemetry.AccessLogEntry(
                 DateTimeOffset.UtcNow, runtime.Generation, connection.Listener.Name, route?.Settings.Name, route?.Upstream?.Name,
                 context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Protocol, context.Response.StatusCode,
                 context.Response.ContentLength, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                context.Connection.RemoteIpAddress?.ToString()));
+                context.Connection.RemoteIpAddress?.ToString(), grpcStatus));
         }
     }
 

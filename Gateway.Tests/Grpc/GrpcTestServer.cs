@@ -116,11 +116,24 @@ public sealed class EchoService(string name) : Echo.EchoBase
 
     private int _streamsCompleted;
 
+    /// <summary>The HTTP request headers of the last call as they arrived here (names lower-case), metadata or not.</summary>
+    public IReadOnlyDictionary<string, string> LastHttpHeaders { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>When set, a server-streaming call writes its first message, then waits for this before the next ones.</summary>
+    public TaskCompletionSource? StreamGate { get; set; }
+
+    /// <summary>Messages written by server-streaming calls, all calls together.</summary>
+    public int StreamMessagesWritten => _streamMessagesWritten;
+
+    private int _streamMessagesWritten;
+
     private void Count(ServerCallContext context)
     {
         Interlocked.Increment(ref _calls);
         LastHeaders = context.RequestHeaders;
-        LastTe = context.GetHttpContext().Request.Headers.TE;
+        var http = context.GetHttpContext().Request.Headers;
+        LastTe = http.TE;
+        LastHttpHeaders = http.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
     }
 
     public override async Task<Message> Unary(Message request, ServerCallContext context)
@@ -128,7 +141,10 @@ public sealed class EchoService(string name) : Echo.EchoBase
         Count(context);
         // Deliberately deaf to the deadline: the gateway's own clock is what a test of it must see.
         if (request.SleepMs > 0) await Task.Delay(request.SleepMs, CancellationToken.None);
-        await context.WriteResponseHeadersAsync(new Metadata { { "served-by", name } });
+        var headers = new Metadata { { "served-by", name } };
+        // x-reply-with: NAME=VALUE adds that header to the answer (a test of what the gateway lets back through).
+        if (context.RequestHeaders.GetValue("x-reply-with")?.Split('=', 2) is [var header, var value]) headers.Add(header, value);
+        await context.WriteResponseHeadersAsync(headers);
         return new Message { Text = $"{name}: {request.Text}", Payload = request.Payload };
     }
 
@@ -139,6 +155,8 @@ public sealed class EchoService(string name) : Echo.EchoBase
         for (var i = 0; i < request.Count; i++)
         {
             await responseStream.WriteAsync(new Message { Text = $"{name} {i}", Payload = payload }, context.CancellationToken);
+            Interlocked.Increment(ref _streamMessagesWritten);
+            if (i == 0 && StreamGate is { } gate) await gate.Task.WaitAsync(context.CancellationToken);
             if (request.IntervalMs > 0 && i < request.Count - 1) await Task.Delay(request.IntervalMs, context.CancellationToken);
         }
         Interlocked.Increment(ref _streamsCompleted);
