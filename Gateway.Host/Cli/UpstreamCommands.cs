@@ -48,14 +48,8 @@ internal static class UpstreamCommands
         var (output, json) = (commandOutput.Out, commandOutput.Json);
         if (string.IsNullOrWhiteSpace(endpoint))
             return commandOutput.Fail(ExitCodes.Usage, "drain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
-        var query = $"?endpoint={Uri.EscapeDataString(endpoint)}" + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}");
-        var (status, body) = await admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/drain{query}", cancellationToken);
-        if (status != 202)
-        {
-            var reason = body.TryGetProperty("reason", out var r) ? r.GetString()
-                : body.TryGetProperty("known", out var known) ? $"known: {known}" : "";
-            return commandOutput.Fail(ExitCodes.Failed, $"endpoint drain refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
-        }
+        var (status, body) = await ChangeAsync(admin, "drain", upstream, endpoint, scope, cancellationToken);
+        if (status != 202) return Refused(commandOutput, "drain", status, body);
         var key = body.GetProperty("endpoint").GetString()!;
         var clusterWide = body.GetProperty("scope").GetString() == "cluster";
         if (!wait)
@@ -100,6 +94,31 @@ internal static class UpstreamCommands
             }
             await Task.Delay(250, cancellationToken);
         }
+    }
+
+    /// <summary>Brings one drained endpoint back into rotation (with its slow start): 0 once it is back, 1 when refused.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, CommandOutput commandOutput, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+            return commandOutput.Fail(ExitCodes.Usage, "undrain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
+        var (status, body) = await ChangeAsync(admin, "undrain", upstream, endpoint, scope, cancellationToken);
+        if (status != 200) return Refused(commandOutput, "undrain", status, body);
+        var states = string.Join("/", body.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("state").GetString()).Distinct());
+        commandOutput.Out.WriteLine(commandOutput.Json ? body.GetRawText()
+            : $"endpoint {body.GetProperty("endpoint").GetString()} of upstream {upstream}: undrained, {states} ({body.GetProperty("scope").GetString()})");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary><c>POST /upstreams/NAME/drain</c> or <c>…/undrain</c> of one endpoint.</summary>
+    private static Task<(int Status, JsonElement Body)> ChangeAsync(AdminApi admin, string verb, string upstream, string endpoint, string? scope, CancellationToken cancellationToken) =>
+        admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/{verb}?endpoint={Uri.EscapeDataString(endpoint)}"
+            + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}"), cancellationToken);
+
+    private static int Refused(CommandOutput output, string verb, int status, JsonElement body)
+    {
+        var reason = body.TryGetProperty("reason", out var r) ? r.GetString()
+            : body.TryGetProperty("known", out var known) ? $"known: {known}" : "";
+        return output.Fail(ExitCodes.Failed, $"endpoint {verb} refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
     }
 
     private static string Endpoint(JsonElement e) =>
