@@ -60,7 +60,7 @@ public static partial class GatewayConfigLoader
             return upstream with
             {
                 EjectAfter5xx = ejectAfter5xx,
-                HealthCheck = config.HasPath($"{key}.health-check") ? ReadHealthCheck($"{key}.health-check") : null,
+                HealthCheck = config.HasPath($"{key}.health-check") ? ReadHealthCheck($"{key}.health-check", upstream.Endpoints) : null,
                 SlowStart = Duration($"{key}.slow-start"),
                 Retries = retries,
                 RetryBuffer = (int)buffer,
@@ -69,9 +69,24 @@ public static partial class GatewayConfigLoader
             };
         }
 
-        private HealthCheckSettings ReadHealthCheck(string key)
+        private HealthCheckSettings ReadHealthCheck(string key, IReadOnlyList<Uri> endpoints)
         {
-            var path = String($"{key}.path") ?? throw Error($"{key}.path", "missing: the path each endpoint answers its readiness on, e.g. \"/ready\"");
+            var protocol = StringOrDefault($"{key}.protocol")!;
+            if (protocol is not ("http" or "grpc"))
+                throw Error($"{key}.protocol", $"\"{protocol}\" is not a way to check: write http (GET path) or grpc (grpc.health.v1.Health/Check, h2c:// endpoints)");
+            var grpc = protocol == "grpc";
+            var path = grpc ? HealthCheckSettings.GrpcHealthPath : String($"{key}.path") ?? throw Error($"{key}.path", "missing: the path each endpoint answers its readiness on, e.g. \"/ready\" (or protocol = grpc)");
+            if (grpc)
+            {
+                if (config.HasPath($"{key}.path"))
+                    throw Error($"{key}.path", "a gRPC check calls grpc.health.v1.Health/Check: leave path out (service = \"name\" asks about one service)");
+                if (config.HasPath($"{key}.expect"))
+                    throw Error($"{key}.expect", "a gRPC check passes on SERVING: leave expect out");
+                if (endpoints.FirstOrDefault(e => e.Scheme != Upstreams.UpstreamProtocols.H2cScheme) is { } http1)
+                    throw Error($"{key}.protocol", $"grpc checks need HTTP/2 endpoints: write {http1.Host}:{http1.Port} as h2c://{http1.Host}:{http1.Port}");
+            }
+            else if (config.HasPath($"{key}.service"))
+                throw Error($"{key}.service", "only a gRPC check asks about a service: add protocol = grpc");
             if (!path.StartsWith('/'))
                 throw Error($"{key}.path", $"\"{path}\" must start with /");
             var interval = Duration($"{key}.interval");
@@ -87,7 +102,8 @@ public static partial class GatewayConfigLoader
             var expect = StringOrDefault($"{key}.expect")!;
             if (StatusRanges.Parse(expect) is null)
                 throw Error($"{key}.expect", $"\"{expect}\" is not a list of statuses: write e.g. \"200-399\" or \"200, 204\"");
-            return new HealthCheckSettings(path, interval, timeout, unhealthy, healthy, expect);
+            return new HealthCheckSettings(path, interval, timeout, unhealthy, healthy, expect,
+                grpc ? HealthCheckProtocol.Grpc : HealthCheckProtocol.Http, StringOrDefault($"{key}.service")!);
         }
     }
 }

@@ -141,7 +141,7 @@ public static class GatewayHostingExtensions
             var drain = runtime.Settings.Drain;
             runtime.Driver = system.ActorOf(DrainDriver.Props(supervisor, new DrainTimeline(drain.Announce, drain.Deadline, drain.IdleClose),
                 runtime.State, ShutdownPhases.Hooks(runtime), loggerFactory.CreateLogger("Gateway.Drain")), DrainDriver.Name);
-            runtime.Tcp = new TcpRelay(system, runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
+            runtime.Tcp = new TcpRelay(runtime, loggerFactory.CreateLogger("Gateway.Tcp"));
             foreach (var listener in runtime.Listeners.All.Where(l => l.Protocol == ListenerProtocol.Tcp))
                 runtime.Tcp.Serve(listener);
             runtime.AccessLog?.Start(system, loggerFactory.CreateLogger("Gateway.AccessLog"));

@@ -129,7 +129,8 @@ public sealed class GatewayReloader(GatewayRuntime runtime, IServiceProvider ser
             listener.Limits = ServerLimits.Pin(listener.Limits, now.Limits);
 
         var upstreams = next.Upstreams
-            .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u))
+            .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u))
+                ?? new UpstreamHandle(u, predecessor: current.Upstreams.FirstOrDefault(h => h.Name == u.Name)))
             .ToList();
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 

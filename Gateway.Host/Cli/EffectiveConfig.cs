@@ -85,6 +85,19 @@ internal static class EffectiveConfig
         ("trusted-proxies", r.Forwarding.ForwardedHeaders == ForwardedHeadersMode.Append ? new JsonArray([.. r.Forwarding.TrustedProxies.Select(p => (JsonNode)p)]) : null),
         ("preserve-host", r.Forwarding.PreserveHost));
 
+    /// <summary>A gRPC check has a service and no path or expect (the reader refuses them on it), an HTTP one the reverse.</summary>
+    private static JsonObject HealthCheck(HealthCheckSettings h)
+    {
+        var grpc = h.Protocol == HealthCheckProtocol.Grpc;
+        return Object(
+            ("protocol", grpc ? "grpc" : "http"),
+            ("service", grpc ? h.Service : null),
+            ("path", grpc ? null : h.Path),
+            ("interval", Duration(h.Interval)), ("timeout", Duration(h.Timeout)),
+            ("unhealthy-after", h.UnhealthyAfter), ("healthy-after", h.HealthyAfter),
+            ("expect", grpc ? null : h.Expect));
+    }
+
     /// <summary>A route of a tcp listener relays bytes: its listener and upstream are all it has.</summary>
     private static JsonObject TcpRoute(RouteSettings r) => Object(("listener", r.Listener), ("upstream", r.Upstream));
 
@@ -94,9 +107,7 @@ internal static class EffectiveConfig
         ("response-timeout", Duration(u.ResponseTimeout)),
         ("eject-for", Duration(u.EjectFor)),
         ("eject-after-5xx", u.EjectAfter5xx),
-        ("health-check", u.HealthCheck is { } h ? Object(
-            ("path", h.Path), ("interval", Duration(h.Interval)), ("timeout", Duration(h.Timeout)),
-            ("unhealthy-after", h.UnhealthyAfter), ("healthy-after", h.HealthyAfter), ("expect", h.Expect)) : null),
+        ("health-check", u.HealthCheck is { } h ? HealthCheck(h) : null),
         ("slow-start", Duration(u.SlowStart)),
         ("retries", u.Retries),
         ("retry-buffer", Size(u.RetryBuffer)),

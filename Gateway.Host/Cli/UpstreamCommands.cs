@@ -48,14 +48,8 @@ internal static class UpstreamCommands
         var (output, json) = (commandOutput.Out, commandOutput.Json);
         if (string.IsNullOrWhiteSpace(endpoint))
             return commandOutput.Fail(ExitCodes.Usage, "drain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
-        var query = $"?endpoint={Uri.EscapeDataString(endpoint)}" + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}");
-        var answer = await admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/drain{query}", cancellationToken);
-        if (answer.Status != 202)
-        {
-            var refused = answer.Read(AdminJson.Default.AdminRefusal);
-            var reason = refused.Reason ?? (refused.Known is { } known ? $"known: {known}" : "");
-            return commandOutput.Fail(ExitCodes.Failed, $"endpoint drain refused ({answer.Status}): {refused.Result} {reason}".TrimEnd());
-        }
+        var answer = await ChangeAsync(admin, "drain", upstream, endpoint, scope, cancellationToken);
+        if (answer.Status != 202) return Refused(commandOutput, "drain", answer);
         var taken = answer.Read(AdminJson.Default.EndpointChangeAnswer);
         var key = taken.Endpoint;
         var clusterWide = taken.Scope == "cluster";
@@ -96,6 +90,31 @@ internal static class UpstreamCommands
             }
             await Task.Delay(250, cancellationToken);
         }
+    }
+
+    /// <summary>Brings one drained endpoint back into rotation (with its slow start): 0 once it is back, 1 when refused.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, CommandOutput commandOutput, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+            return commandOutput.Fail(ExitCodes.Usage, "undrain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
+        var answer = await ChangeAsync(admin, "undrain", upstream, endpoint, scope, cancellationToken);
+        if (answer.Status != 200) return Refused(commandOutput, "undrain", answer);
+        var back = answer.Read(AdminJson.Default.EndpointChangeAnswer);
+        var states = string.Join("/", back.Endpoints.Select(e => e.State).Distinct());
+        commandOutput.Result(answer, $"endpoint {back.Endpoint} of upstream {upstream}: undrained, {states} ({back.Scope})");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary><c>POST /upstreams/NAME/drain</c> or <c>…/undrain</c> of one endpoint.</summary>
+    private static Task<AdminAnswer> ChangeAsync(AdminApi admin, string verb, string upstream, string endpoint, string? scope, CancellationToken cancellationToken) =>
+        admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/{verb}?endpoint={Uri.EscapeDataString(endpoint)}"
+            + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}"), cancellationToken);
+
+    private static int Refused(CommandOutput output, string verb, AdminAnswer answer)
+    {
+        var refused = answer.Read(AdminJson.Default.AdminRefusal);
+        var reason = refused.Reason ?? (refused.Known is { } known ? $"known: {known}" : "");
+        return output.Fail(ExitCodes.Failed, $"endpoint {verb} refused ({answer.Status}): {refused.Result} {reason}".TrimEnd());
     }
 
     private static string Endpoint(EndpointReport e) => e.Address != e.Endpoint ? $"{e.Endpoint} ({e.Address})" : e.Endpoint;

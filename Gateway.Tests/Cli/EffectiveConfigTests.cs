@@ -35,6 +35,10 @@ public sealed class EffectiveConfigTests : IDisposable
             tls { ca = "/etc/gateway/ca.pem", client-certificate = "/etc/gateway/client.pem", client-key = "/etc/gateway/client.key", verify = off }
           }
           upstreams.pg { endpoints = ["127.0.0.1:5432"] }
+          upstreams.orders {
+            endpoints = ["h2c://127.0.0.1:9003"]
+            health-check { protocol = grpc, service = "orders.v1.Orders", interval = 3s }
+          }
           routes.v1 {
             listener = edge, path-prefix = "/v1", host = "api.example.test", upstream = backend
             streams { on-drain = graceful-close, grace = 2s, sse-retry = 3s }
