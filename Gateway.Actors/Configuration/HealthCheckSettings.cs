@@ -16,12 +16,6 @@ public sealed record HealthCheckSettings(string Path, TimeSpan Interval, TimeSpa
     /// <summary>The method a gRPC check calls (it is its <see cref="Path"/>).</summary>
     public const string GrpcHealthPath = "/grpc.health.v1.Health/Check";
 
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
-    public const int DefaultUnhealthyAfter = 1;
-    public const int DefaultHealthyAfter = 2;
-    public const string DefaultExpect = "200-399";
-
     /// <summary>Whether a check answered with <paramref name="status"/> passes (parsed per check: once a second, not per request).</summary>
     public bool Accepts(int status)
     {
