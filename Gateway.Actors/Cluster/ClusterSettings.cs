@@ -25,7 +25,8 @@ public sealed record ClusterSettings(
     /// <summary>The actor system's name: it is part of every node's address (see GatewayHostingExtensions).</summary>
     public const string SystemName = "gateway";
 
-    public static readonly ClusterSettings Disabled = new(false, "127.0.0.1", 4053, [], 1, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
+    /// <summary>A gateway alone: the section as hocon/reference.conf ships it.</summary>
+    public static ClusterSettings Disabled => Configuration.GatewayConfigLoader.Shipped.Cluster;
 
     /// <summary>The Akka address of a node at <paramref name="endpoint"/>.</summary>
     public static string AkkaAddress(DnsEndPoint endpoint) => $"akka.tcp://{SystemName}@{endpoint.Host}:{endpoint.Port}";

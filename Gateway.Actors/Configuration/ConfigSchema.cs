@@ -49,7 +49,7 @@ internal static class ConfigSchema
         ["eject-for"] = null,
         ["tls"] = Leafs("ca", "client-certificate", "client-key", "verify"),
         ["eject-after-5xx"] = null,
-        ["health-check"] = Leafs("path", "interval", "timeout", "unhealthy-after", "healthy-after", "expect"),
+        ["health-check"] = Leafs("path", "interval", "timeout", "unhealthy-after", "healthy-after", "expect", "protocol", "service"),
         ["slow-start"] = null,
         ["retries"] = null,
         ["retry-buffer"] = null,

@@ -59,6 +59,36 @@ internal static partial class ConfigUnits
         return read;
     }
 
+    /// <summary>A duration as a person writes it: the largest unit it is a whole number of (<c>30s</c>, <c>250ms</c>, <c>2m</c>).</summary>
+    public static string FormatDuration(TimeSpan value) => Format(value.Ticks / (double)TimeSpan.TicksPerMillisecond, DurationUnits, "s");
+
+    /// <summary>A size as a person writes it: the largest unit it is a whole number of (<c>64KiB</c>, <c>30MiB</c>, <c>240B</c>).</summary>
+    public static string FormatSize(long bytes) => Format(bytes, SizeUnits, "B");
+
+    /// <summary>A share as a percentage when that reads back to the same number (<c>20%</c>), else as a fraction.</summary>
+    public static string FormatShare(double share)
+    {
+        var percent = (share * 100).ToString("R", CultureInfo.InvariantCulture);
+        return double.Parse(percent, CultureInfo.InvariantCulture) / 100 == share ? percent + "%" : share.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    // Largest first; each a unit the parser reads (in the base of its scale: milliseconds, bytes).
+    private static readonly (string Unit, double Factor)[] DurationUnits = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1), ("us", 1e-3), ("ns", 1e-6)];
+    private static readonly (string Unit, double Factor)[] SizeUnits = [("TiB", 1L << 40), ("GiB", 1L << 30), ("MiB", 1L << 20), ("KiB", 1L << 10), ("B", 1)];
+
+    private static string Format(double value, (string Unit, double Factor)[] units, string zero)
+    {
+        if (value == 0) return "0" + zero;
+        foreach (var (unit, factor) in units)
+        {
+            var count = value / factor;
+            if (Math.Abs(count - Math.Round(count)) < 1e-9)
+                return string.Create(CultureInfo.InvariantCulture, $"{Math.Round(count):0}{unit}");
+        }
+        var (last, smallest) = units[^1];
+        return string.Create(CultureInfo.InvariantCulture, $"{value / smallest:0.###}{last}");
+    }
+
     private static bool TryParse(string text, Scale scale, out double value, out string problem)
     {
         value = 0;

@@ -14,13 +14,16 @@ public sealed record GatewaySettings(
     DrainSettings Drain,
     Config Hocon)
 {
+    // The defaults below are hocon/reference.conf's (GatewayConfigLoader.Shipped): a setting built in code gets the
+    // ones a file that leaves the key out gets.
+
     /// <summary>The access log, when one is configured.</summary>
-    public AccessLogSettings? AccessLog { get; init; }
+    public AccessLogSettings? AccessLog { get; init; } = GatewayConfigLoader.Shipped.AccessLog;
 
-    /// <summary>Console log lines as plain text (default) or one JSON object per line.</summary>
-    public bool JsonLogs { get; init; }
+    /// <summary>Console log lines as plain text or one JSON object per line.</summary>
+    public bool JsonLogs { get; init; } = GatewayConfigLoader.Shipped.JsonLogs;
 
-    /// <summary>Whether this gateway is a node of a gateway cluster (off by default).</summary>
+    /// <summary>Whether this gateway is a node of a gateway cluster.</summary>
     public Gateway.Cluster.ClusterSettings Cluster { get; init; } = Gateway.Cluster.ClusterSettings.Disabled;
 
     /// <summary>The limits every http listener applies unless it sets its own (the Kestrel server's apply to all).</summary>
@@ -30,7 +33,7 @@ public sealed record GatewaySettings(
     /// How many threads run socket work inline (Kestrel, the forwarder, upstream connections); null: one less than
     /// the cores, at least one. Applied by the host process at start, before its first socket.
     /// </summary>
-    public int? IoThreads { get; init; }
+    public int? IoThreads { get; init; } = GatewayConfigLoader.Shipped.IoThreads;
 
     /// <summary>Where this gateway listens for a successor (hot restart).</summary>
     public HotRestartSettings HotRestart { get; init; } = new(HotRestartSettings.DefaultPath(Source));
@@ -74,7 +77,7 @@ public sealed record HotRestartSettings(string SocketPath)
 /// <summary>One bound socket: Kestrel serves it (HTTP/1.1 and HTTP/2: cleartext, or TLS with ALPN), or the TCP proxy (raw bytes).</summary>
 public sealed record ListenerSettings(string Name, IPEndPoint Address)
 {
-    public ListenerProtocol Protocol { get; init; } = ListenerProtocol.Http;
+    public ListenerProtocol Protocol { get; init; } = GatewayConfigLoader.Shipped.Protocol;
 
     /// <summary>Raw TCP only: during a drain, a connection that carried no byte for this long is closed. Null: never.</summary>
     public TimeSpan? IdleTimeout { get; init; }
@@ -123,7 +126,8 @@ public sealed record RouteSettings(
 /// <param name="PreserveHost">The upstream gets the client's Host; otherwise its own (the endpoint's host:port).</param>
 public sealed record ForwardingSettings(ForwardedHeadersMode ForwardedHeaders, IReadOnlyList<string> TrustedProxies, bool PreserveHost)
 {
-    public static readonly ForwardingSettings Default = new(ForwardedHeadersMode.Replace, [], false);
+    /// <summary>What a route that sets none of the keys gets (hocon/reference.conf).</summary>
+    public static ForwardingSettings Default => GatewayConfigLoader.Shipped.Forwarding;
 
     // By value, list included: a route read again (a reload, the cluster's wire) is the same route.
     public bool Equals(ForwardingSettings? other) =>
@@ -165,7 +169,8 @@ public enum StreamDrainPolicy
 /// </summary>
 public sealed record StreamSettings(StreamDrainPolicy OnDrain, TimeSpan Grace, TimeSpan SseRetry)
 {
-    public static readonly StreamSettings Default = new(StreamDrainPolicy.KeepUntilDeadline, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+    /// <summary>What a route that sets none of the keys gets (hocon/reference.conf).</summary>
+    public static StreamSettings Default => GatewayConfigLoader.Shipped.Streams;
 }
 
 /// <summary>A fixed answer given by the gateway itself.</summary>
@@ -186,38 +191,28 @@ public sealed record UpstreamSettings(
     /// Passive health: an endpoint that refused a connection (or could not be reached in time) leaves the rotation for
     /// this long, then gets requests again. Zero: never taken out.
     /// </summary>
-    public TimeSpan EjectFor { get; init; } = DefaultEjectFor;
-
-    public static readonly TimeSpan DefaultEjectFor = TimeSpan.FromSeconds(10);
+    public TimeSpan EjectFor { get; init; } = GatewayConfigLoader.Shipped.Upstream.EjectFor;
 
     /// <summary>Passive health: this many 5xx answers in a row eject an endpoint for <see cref="EjectFor"/>; 0: never.</summary>
-    public int EjectAfter5xx { get; init; }
+    public int EjectAfter5xx { get; init; } = GatewayConfigLoader.Shipped.Upstream.EjectAfter5xx;
 
     /// <summary>Active health checks of the endpoints; null: passive health only.</summary>
     public HealthCheckSettings? HealthCheck { get; init; }
 
     /// <summary>An endpoint back in rotation (recovered, undrained, newly resolved) gets a share that grows over this long; zero: its full share at once.</summary>
-    public TimeSpan SlowStart { get; init; } = DefaultSlowStart;
-
-    public static readonly TimeSpan DefaultSlowStart = TimeSpan.FromSeconds(10);
+    public TimeSpan SlowStart { get; init; } = GatewayConfigLoader.Shipped.Upstream.SlowStart;
 
     /// <summary>How many more endpoints a request that may be retried is tried on (0: none).</summary>
-    public int Retries { get; init; } = 1;
+    public int Retries { get; init; } = GatewayConfigLoader.Shipped.Upstream.Retries;
 
     /// <summary>How much of a request body is kept so that it can be sent again on a retry.</summary>
-    public int RetryBuffer { get; init; } = DefaultRetryBuffer;
-
-    public const int DefaultRetryBuffer = 64 * 1024;
+    public int RetryBuffer { get; init; } = GatewayConfigLoader.Shipped.Upstream.RetryBuffer;
 
     /// <summary>Retries are at most this share of the requests (plus a small reserve), so they never double the load.</summary>
-    public double RetryBudget { get; init; } = DefaultRetryBudget;
-
-    public const double DefaultRetryBudget = 0.2;
+    public double RetryBudget { get; init; } = GatewayConfigLoader.Shipped.Upstream.RetryBudget;
 
     /// <summary>Endpoints written with a DNS name are resolved again this often, one endpoint per address; zero: each new connection resolves the name.</summary>
-    public TimeSpan DnsRefresh { get; init; } = DefaultDnsRefresh;
-
-    public static readonly TimeSpan DefaultDnsRefresh = TimeSpan.FromSeconds(5);
+    public TimeSpan DnsRefresh { get; init; } = GatewayConfigLoader.Shipped.Upstream.DnsRefresh;
 }
 
 /// <summary>Where the admin API listens, and the bearer token every request must carry when one is set.</summary>
@@ -232,10 +227,10 @@ public sealed record AdminSettings(IPEndPoint Address, string? Token = null)
 public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline)
 {
     /// <summary>An idle keep-alive connection used less than this long ago is closed only once it has been quiet this long.</summary>
-    public TimeSpan IdleQuiet { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan IdleQuiet { get; init; } = GatewayConfigLoader.Shipped.IdleQuiet;
 
     /// <summary>Idle connections are closed at random moments over this window, not all at once.</summary>
-    public TimeSpan CloseSpread { get; init; } = TimeSpan.Zero;
+    public TimeSpan CloseSpread { get; init; } = GatewayConfigLoader.Shipped.CloseSpread;
 
     public Lifecycle.IdleClosePolicy IdleClose => new(IdleQuiet, CloseSpread);
 }

@@ -3,17 +3,18 @@ namespace Gateway.Configuration;
 /// <summary>
 /// Active health checks of an upstream's endpoints: every <see cref="Interval"/> each endpoint is asked
 /// <c>GET <see cref="Path"/></c>; an answer whose status is in <see cref="Expect"/> within <see cref="Timeout"/> passes.
+/// With <see cref="HealthCheckProtocol.Grpc"/> each (h2c://) endpoint is called <c>grpc.health.v1.Health/Check</c>
+/// for <see cref="Service"/> instead, and passes when it answers <c>SERVING</c>.
 /// </summary>
 /// <param name="UnhealthyAfter">Failed checks in a row that take an endpoint out of rotation.</param>
 /// <param name="HealthyAfter">Passed checks in a row that bring it back (with the upstream's slow start).</param>
 /// <param name="Expect">Accepted statuses as written, e.g. <c>"200-399"</c> or <c>"200, 204"</c>.</param>
-public sealed record HealthCheckSettings(string Path, TimeSpan Interval, TimeSpan Timeout, int UnhealthyAfter, int HealthyAfter, string Expect)
+/// <param name="Service">The service a gRPC check asks about; empty: the server as a whole.</param>
+public sealed record HealthCheckSettings(string Path, TimeSpan Interval, TimeSpan Timeout, int UnhealthyAfter, int HealthyAfter, string Expect,
+    HealthCheckProtocol Protocol = HealthCheckProtocol.Http, string Service = "")
 {
-    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
-    public const int DefaultUnhealthyAfter = 1;
-    public const int DefaultHealthyAfter = 2;
-    public const string DefaultExpect = "200-399";
+    /// <summary>The method a gRPC check calls (it is its <see cref="Path"/>).</summary>
+    public const string GrpcHealthPath = "/grpc.health.v1.Health/Check";
 
     /// <summary>Whether a check answered with <paramref name="status"/> passes (parsed per check: once a second, not per request).</summary>
     public bool Accepts(int status)
@@ -22,6 +23,15 @@ public sealed record HealthCheckSettings(string Path, TimeSpan Interval, TimeSpa
             if (status >= from && status <= to) return true;
         return false;
     }
+}
+
+/// <summary>How an endpoint is checked: <c>protocol = http</c> (the default) or <c>protocol = grpc</c>.</summary>
+public enum HealthCheckProtocol
+{
+    /// <summary><c>GET path</c>; passes on a status in <c>expect</c>.</summary>
+    Http,
+    /// <summary>The gRPC health protocol (<c>grpc.health.v1.Health/Check</c>); passes on <c>SERVING</c>.</summary>
+    Grpc,
 }
 
 /// <summary>Status lists as an operator writes them: <c>"200-399"</c>, <c>"200, 204, 300-302"</c>.</summary>

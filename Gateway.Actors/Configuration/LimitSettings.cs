@@ -20,14 +20,7 @@ public sealed record LimitSettings(
     TimeSpan MinBodyRateGrace)
 {
     /// <summary>The defaults of hocon/reference.conf (Kestrel's own, except the connection count).</summary>
-    public static readonly LimitSettings Default = new(
-        MaxConnections: 10_000,
-        MaxRequestLineBytes: 8 * 1024,
-        MaxHeaderBytes: 32 * 1024,
-        MaxBodyBytes: 30L * 1024 * 1024,
-        HeaderTimeout: TimeSpan.FromSeconds(30),
-        MinBodyBytesPerSecond: 240,
-        MinBodyRateGrace: TimeSpan.FromSeconds(5));
+    public static LimitSettings Default => GatewayConfigLoader.Shipped.Limits;
 
     /// <summary>The keys a listener may set for itself; the others are the Kestrel server's and apply to all listeners.</summary>
     public static readonly IReadOnlyList<string> PerListenerKeys = ["max-connections", "max-body-bytes", "min-body-bytes-per-second", "min-body-rate-grace"];

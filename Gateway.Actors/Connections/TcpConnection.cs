@@ -1,9 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Akka;
-using Akka.IO;
-using Akka.Streams;
-using Akka.Streams.Dsl;
 using Gateway.Listeners;
 using Gateway.Upstreams;
 using Microsoft.Extensions.Logging;
@@ -11,10 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Connections;
 
 /// <summary>
-/// One raw TCP connection relayed to an upstream endpoint on Akka.Streams: client socket → kill switch → outgoing
-/// connection → kill switch → client socket, with back-pressure both ways and half-close honoured (the client's FIN
-/// goes to the upstream while the upstream's bytes keep flowing back). It cannot be told to go away; at the drain
-/// deadline the kill switch ends both directions with a FIN, and only if that does not end it is it aborted.
+/// One raw TCP connection relayed to an upstream endpoint, socket to socket (<see cref="SocketCopy"/>, one loop each
+/// way), with back-pressure both ways and half-close honoured (the client's FIN goes to the upstream while the
+/// upstream's bytes keep flowing back). It cannot be told to go away; at the drain deadline both directions stop
+/// reading and end with a FIN, and only if that does not end it is it aborted. Measured with bench/tcp against the
+/// Akka.Streams graph it replaced (Akka.IO's outgoing connection): see bench/results/profile-2026-12-03.md.
 /// </summary>
 internal sealed class TcpConnection : IConnectionPort, IIdleClosable
 {
@@ -27,9 +24,9 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     private readonly ListenerHandle _listener;
     private readonly UpstreamHandle _upstream;
     private readonly ILogger _logger;
-    private readonly SharedKillSwitch _killSwitch;
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _upstreamSocket;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _clientSideDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
     private long _lastActivity;
     private int _forced;
@@ -46,7 +43,6 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         OpenedAt = _time.GetUtcNow();
         Id = "tcp-" + Interlocked.Increment(ref _ids);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        _killSwitch = KillSwitches.Shared(Id);
     }
 
     public string Id { get; }
@@ -65,8 +61,8 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     public override string ToString() =>
         $"{Id} from {Remote} to {Endpoint} (upstream {_upstream.Name}), open {(_time.GetUtcNow() - OpenedAt).TotalSeconds:0.0}s, idle {IdleFor.TotalSeconds:0.0}s";
 
-    /// <summary>Materializes the relay; the connection counts as open from here until both directions have ended.</summary>
-    public void Start(IMaterializer materializer, Akka.Actor.ActorSystem system)
+    /// <summary>Starts the relay; the connection counts as open from here until both directions have ended.</summary>
+    public void Start()
     {
         _listener.Counters.ConnectionOpened();
         _listener.Counters.RequestStarted(connectionBecameActive: true);
@@ -75,45 +71,74 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         if (_upstream.Endpoints.Lease() is not { } endpoint)
         {
             _logger.LogWarning("TCP connection {Id} on listener {Listener}: every endpoint of upstream {Upstream} is drained; closed", Id, _listener.Name, _upstream.Name);
-            _ = OnUpstreamSideDone(Task.FromCanceled<Done>(new CancellationToken(canceled: true)));
+            Ended(null);
             return;
         }
         _endpoint = endpoint;
         Endpoint = endpoint.SocketAddress;
-        var (connected, sent) = Source.FromGraph(new SocketSource(_socket, Touch, () => _clientSideDone.TrySetResult()))
-            .Via(_killSwitch.Flow<ByteString>())
-            .ViaMaterialized(system.TcpStream().OutgoingConnection(Endpoint, halfClose: true, connectionTimeout: _upstream.Settings.ConnectTimeout), Keep.Right)
-            .Via(_killSwitch.Flow<ByteString>())
-            .ToMaterialized(Sink.ForEachAsync<ByteString>(1, SendAsync), Keep.Both)
-            .Run(materializer);
-        connected.ContinueWith(t => _logger.LogWarning("TCP connection {Id} on listener {Listener}: upstream {Upstream} at {Endpoint} failed: {Reason}",
-            Id, _listener.Name, _upstream.Name, Endpoint, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
-        sent.ContinueWith(OnUpstreamSideDone, TaskScheduler.Default);
+        _ = RunAsync(Endpoint);
     }
 
-    private async Task SendAsync(ByteString bytes)
+    private async Task RunAsync(EndPoint endpoint)
     {
-        Touch(bytes.Count);
-        // One copy per chunk (at most 64 KiB): ByteString exposes no memory a socket could send from directly.
-        await _socket.SendAsync(bytes.ToArray(), SocketFlags.None).ConfigureAwait(false);
+        var upstream = _upstreamSocket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+            {
+                connecting.CancelAfter(_upstream.Settings.ConnectTimeout);
+                await upstream.ConnectAsync(endpoint, connecting.Token).ConfigureAwait(false);
+            }
+            // Both directions at once, each with its own FIN; a fault in one (a reset) ends the other.
+            var toUpstream = CopyAsync(_socket, upstream);
+            var toClient = CopyAsync(upstream, _socket);
+            if (!await toUpstream.ConfigureAwait(false) | !await toClient.ConfigureAwait(false)) Finish(upstream);
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            _logger.LogWarning("TCP connection {Id} on listener {Listener}: upstream {Upstream} at {Endpoint} failed: {Reason}",
+                Id, _listener.Name, _upstream.Name, endpoint, e is OperationCanceledException ? $"no connection within {_upstream.Settings.ConnectTimeout.TotalSeconds:0.###}s" : e.Message);
+        }
+        catch (Exception)
+        {
+        }
+        Ended(upstream);
+    }
+
+    /// <summary>One direction; false when it was stopped (or failed, which stops the other one too).</summary>
+    private async Task<bool> CopyAsync(Socket from, Socket to)
+    {
+        try
+        {
+            return await SocketCopy.CopyAsync(from, to, Touch, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            _stop.Cancel();
+            return false;
+        }
+    }
+
+    /// <summary>A stopped relay: a FIN each way for what was not ended yet (the sockets close right after).</summary>
+    private void Finish(Socket upstream)
+    {
+        foreach (var socket in (ReadOnlySpan<Socket>)[_socket, upstream])
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
     }
 
     private void Touch(long _) => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
-    /// <summary>The upstream's bytes have all been written (or the relay failed): FIN to the client, then wait for its side.</summary>
-    private async Task OnUpstreamSideDone(Task<Done> sent)
+    private void Ended(Socket? upstream)
     {
-        try
-        {
-            if (sent.IsCompletedSuccessfully)
-            {
-                _socket.Shutdown(SocketShutdown.Send);
-                await _clientSideDone.Task.ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
+        upstream?.Dispose();
         _socket.Dispose();
         _endpoint?.Leave();
         _upstream.Leave();
@@ -142,16 +167,15 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         Shutdown();
     }
 
-    /// <summary>FIN both ways through the kill switch; abort only when that has not ended the connection in time.</summary>
+    /// <summary>FIN both ways; abort (close the sockets) only when that has not ended the connection in time.</summary>
     private void Shutdown()
     {
-        _killSwitch.Shutdown();
+        _stop.Cancel();
         _ = Task.Delay(ShutdownGrace).ContinueWith(_ =>
         {
             if (_closed.Task.IsCompleted) return;
-            _killSwitch.Abort(new IOException($"connection {Id} did not close within {ShutdownGrace.TotalSeconds}s"));
             _socket.Dispose();
-            _clientSideDone.TrySetResult();
+            _upstreamSocket?.Dispose();
         }, TaskScheduler.Default);
     }
 }

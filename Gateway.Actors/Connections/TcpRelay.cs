@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Akka.Actor;
-using Akka.Streams;
 using Gateway.Hosting;
 using Gateway.Lifecycle;
 using Gateway.Listeners;
@@ -9,13 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Connections;
 
 /// <summary>
-/// The raw TCP side of the gateway: one materializer for every relay, an accept loop per tcp listener, and the
+/// The raw TCP side of the gateway: an accept loop per tcp listener, and the
 /// hand-over of each accepted socket to a <see cref="TcpConnection"/> and, through the supervisor, to its actor.
 /// </summary>
-internal sealed class TcpRelay(ActorSystem system, GatewayRuntime runtime, ILogger logger)
+internal sealed class TcpRelay(GatewayRuntime runtime, ILogger logger)
 {
-    private readonly IMaterializer _materializer = system.Materializer(namePrefix: "tcp");
-
     /// <summary>Starts accepting on a tcp listener's own socket.</summary>
     public void Serve(ListenerHandle listener) => TcpAcceptLoop.Start(listener, socket => Open(listener, socket), logger);
 
@@ -30,7 +27,7 @@ internal sealed class TcpRelay(ActorSystem system, GatewayRuntime runtime, ILogg
         }
         socket.NoDelay = true;
         var connection = new TcpConnection(socket, listener, upstream, logger);
-        connection.Start(_materializer, system);
+        connection.Start();
         runtime.Supervisor.Tell(new GatewaySupervisor.ConnectionAccepted(listener.Name, connection));
         listener.ConnectionRegistered();
     }

@@ -22,7 +22,7 @@ internal sealed record GatewayActors(IActorRef Supervisor, IActorRef Driver, Tcp
         var driver = system.ActorOf(DrainDriver.Props(supervisor,
             new DrainTimeline(settings.Drain.Announce, settings.Drain.Deadline, settings.Drain.IdleClose),
             runtime.State, ShutdownPhases.Hooks(runtime), drainLogger), DrainDriver.Name);
-        var tcp = new TcpRelay(system, runtime, loggers.CreateLogger("Gateway.Tcp"));
+        var tcp = new TcpRelay(runtime, loggers.CreateLogger("Gateway.Tcp"));
         var cluster = settings.Cluster.Enabled ? GatewayCluster.Start(system, runtime, provider, loggers) : null;
         var actors = new GatewayActors(supervisor, driver, tcp, cluster);
         runtime.Attach(actors);

@@ -76,7 +76,8 @@ internal sealed partial class GatewayReloader : IAsyncDisposable
 
         // Every setting equal: the running pool and its endpoint states stay.
         var upstreams = next.Upstreams
-            .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u)) ?? new UpstreamHandle(u, _runtime.Time))
+            .Select(u => current.Upstreams.FirstOrDefault(h => SameUpstream(h.Settings, u))
+                ?? new UpstreamHandle(u, _runtime.Time, predecessor: current.Upstreams.FirstOrDefault(h => h.Name == u.Name)))
             .ToList();
         var retiredUpstreams = current.Upstreams.Except(upstreams).ToList();
 

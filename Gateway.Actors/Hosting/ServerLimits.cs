@@ -10,6 +10,9 @@ internal static class ServerLimits
     {
         kestrel.MaxRequestLineSize = limits.MaxRequestLineBytes;
         kestrel.MaxRequestHeadersTotalSize = limits.MaxHeaderBytes;
+        // Kestrel refuses to start when a whole head could not fit its per-connection buffer (1 MiB by default).
+        var head = Math.Max(limits.MaxHeaderBytes, limits.MaxRequestLineBytes);
+        if (kestrel.MaxRequestBufferSize < head) kestrel.MaxRequestBufferSize = head;
         // HTTP/2 also checks each header field (after HPACK) against a limit of its own: one field may be the whole head.
         kestrel.Http2.MaxRequestHeaderFieldSize = limits.MaxHeaderBytes;
         kestrel.RequestHeadersTimeout = limits.HeaderTimeout;

@@ -17,6 +17,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
     /// <summary>Names the process generation that served a response, so hot restarts can be followed from outside.</summary>
     public const string GenerationHeader = "Gateway-Generation";
 
+    /// <summary>How long a failed request waits for the write of its head to end (its connection is being disposed).</summary>
+    private static readonly TimeSpan HeadWriteSettles = TimeSpan.FromSeconds(1);
     private readonly Microsoft.Extensions.Primitives.StringValues _generation = runtime.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The gateway connection a request arrived on, or null for a request to another endpoint (admin).</summary>
@@ -52,11 +54,17 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         finally
         {
             connection.RequestEnded();
+            int? grpcStatus = null;
+            if (route is not null && Grpc.GrpcProtocol.IsGrpc(context.Request))
+            {
+                grpcStatus = Grpc.GrpcResponseStatus.Of(context);
+                runtime.Metrics.GrpcResponse(route.Settings.Name, Grpc.GrpcResponseStatus.Label(grpcStatus));
+            }
             runtime.AccessLog?.Write(new Telemetry.AccessLogEntry(
                 DateTimeOffset.UtcNow, runtime.Generation, connection.Listener.Name, route?.Settings.Name, route?.Upstream?.Name,
                 context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Protocol, context.Response.StatusCode,
                 context.Response.ContentLength, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                context.Connection.RemoteIpAddress?.ToString()));
+                context.Connection.RemoteIpAddress?.ToString(), grpcStatus));
         }
     }
 
@@ -96,6 +104,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
+                // Over HTTP/1.x the connection tells whether the request's head went out (HTTP/2 has REFUSED_STREAM and GOAWAY).
+                var attempt = retry is null || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
                 try
                 {
                     error = grpc is null
@@ -104,9 +114,11 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
                 }
                 finally
                 {
+                    if (attempt is not null) Upstreams.ForwardAttempt.End();
                     endpoint.Leave();
                 }
-                var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error);
+                if (attempt is not null && error != ForwarderError.None) await attempt.SettledAsync(HeadWriteSettles, upstream.Endpoints.Time);
+                var reason = error == ForwarderError.None ? null : UpstreamRetry.Classify(context, error, attempt);
                 if (upstream.Observe(endpoint, UpstreamRetry.EndpointFault(error), reason == RetryReason.NeverReached, context.Response.StatusCode))
                     Log.EndpointEjected(logger, upstream.Name, endpoint.ToString(), upstream.Settings.EjectFor.TotalSeconds);
                 if (reason is not { } why || retry is null) break;

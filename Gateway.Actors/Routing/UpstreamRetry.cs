@@ -21,6 +21,13 @@ internal enum RetryReason
     /// the endpoint stays in rotation (it may only be shutting down one connection).
     /// </summary>
     Refused,
+    /// <summary>
+    /// The request's head never reached the endpoint: the HTTP/1.x connection it was to go on had been closed by the
+    /// endpoint (seen before writing, or the write failed with a reset or a broken pipe; see
+    /// <see cref="Http1ConnectionStream"/>). Safe for every method; the endpoint stays in rotation (a pooled connection
+    /// closing says nothing of it) and, with no other one, a new connection to it is tried.
+    /// </summary>
+    NotSent,
     /// <summary>The endpoint closed the connection before any answer (a <c>Connection: close</c> race): idempotent methods only.</summary>
     ClosedBeforeAnswer,
 }
@@ -60,11 +67,16 @@ internal sealed class UpstreamRetry
         return new UpstreamRetry(context, upstream, body);
     }
 
-    /// <summary>Why this failure may be retried, or null when it may not be (the endpoint may have acted on it).</summary>
-    public static RetryReason? Classify(HttpContext context, ForwarderError error)
+    /// <summary>
+    /// Why this failure may be retried, or null when it may not be (the endpoint may have acted on it).
+    /// <paramref name="attempt"/>: what the HTTP/1.x connection saw of the try (null when it is not tracked).
+    /// </summary>
+    public static RetryReason? Classify(HttpContext context, ForwarderError error, ForwardAttempt? attempt)
     {
         if (UnprocessedRetry.Refused(context, error)) return RetryReason.Refused;
         if (error is not (ForwarderError.Request or ForwarderError.RequestBodyDestination)) return null;
+        // The body is written after the head, so a head that never went out took none of the body with it.
+        if (attempt is { HeadNeverSent: true } && !context.Response.HasStarted) return RetryReason.NotSent;
         for (var e = context.Features.Get<IForwarderErrorFeature>()?.Exception; e is not null; e = e.InnerException)
         {
             switch (e)
@@ -74,6 +86,8 @@ internal sealed class UpstreamRetry
                     return RetryReason.NeverReached;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded }:
                 case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }:
+                // SocketsHttpHandler sent a body-less request again by itself after an end of stream, on a connection also closed.
+                case Http1ConnectionStream.ClosedBeforeSentException:
                     return error == ForwarderError.Request ? RetryReason.ClosedBeforeAnswer : null;
             }
         }
@@ -111,8 +125,10 @@ internal sealed class UpstreamRetry
             return null;
         }
         (_tried ??= []).Add(failed);
-        // A refused stream says nothing against its endpoint: with no other one, a new connection to it is tried.
-        if ((_upstream.Endpoints.Lease(_tried) ?? (reason == RetryReason.Refused ? _upstream.Endpoints.Lease() : null)) is not { } next) return null;
+        // A refused stream or a closed pooled connection says nothing against its endpoint: with no other one, a new
+        // connection to it is tried.
+        var again = reason is RetryReason.Refused or RetryReason.NotSent;
+        if ((_upstream.Endpoints.Lease(_tried) ?? (again ? _upstream.Endpoints.Lease() : null)) is not { } next) return null;
         if (!_upstream.Budget.TryWithdraw())
         {
             next.Leave();

@@ -9,9 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Telemetry;
 
 /// <summary>One served request, as one JSON line of the access log.</summary>
+/// <param name="GrpcStatus">A gRPC call's <c>grpc-status</c> (left out of the line for other requests).</param>
 internal sealed record AccessLogEntry(
     DateTimeOffset Time, int Generation, string Listener, string? Route, string? Upstream, string Method, string Path,
-    string Protocol, int Status, long? Bytes, double DurationMs, string? Client);
+    string Protocol, int Status, long? Bytes, double DurationMs, string? Client,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? GrpcStatus = null);
 
 /// <summary>
 /// The access log: requests enter a bounded queue without waiting (a full queue drops the entry and counts it — the

@@ -15,6 +15,7 @@ internal sealed class GatewayMetrics
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
     private readonly Counter _requests;
     private readonly Counter _upstreamErrors;
+    private readonly Counter _grpcResponses;
 
     public GatewayMetrics(GatewayRuntime runtime)
     {
@@ -22,6 +23,7 @@ internal sealed class GatewayMetrics
         var factory = Metrics.WithCustomRegistry(Registry);
         _requests = factory.CreateCounter("gateway_requests_total", "Requests answered, by route and status class.", "route", "class");
         _upstreamErrors = factory.CreateCounter("gateway_upstream_errors_total", "Forwarding failures, by upstream and error.", "upstream", "error");
+        _grpcResponses = factory.CreateCounter("gateway_grpc_responses_total", "gRPC calls answered, by route and gRPC status (OK, UNAVAILABLE, ...; missing: none was sent).", "route", "code");
         var connections = factory.CreateGauge("gateway_connections", "Open downstream connections by listener and state.", "listener", "state");
         var inFlight = factory.CreateGauge("gateway_requests_in_flight", "Requests in flight by listener.", "listener");
         var streams = factory.CreateGauge("gateway_streams", "Long-lived streams in flight (WebSocket, SSE) by listener.", "listener");
@@ -75,6 +77,8 @@ internal sealed class GatewayMetrics
     internal Counter.Child[] ForRoute(string route) => Classes.Select(c => _requests.WithLabels(route, c)).ToArray();
 
     internal void UpstreamError(string upstream, string error) => _upstreamErrors.WithLabels(upstream, error).Inc();
+
+    internal void GrpcResponse(string route, string code) => _grpcResponses.WithLabels(route, code).Inc();
 
     /// <summary>Writes the Prometheus text exposition.</summary>
     public Task WriteAsync(Stream destination, CancellationToken cancellationToken) =>

@@ -20,16 +20,14 @@ internal sealed class UpstreamEndpoint
     private long _rampFrom;
     private long _ejectedUntil;
     private int _inFlight;
-    private long _requests;
-    private long _failures;
     private int _failuresInARow;
+    private readonly EndpointCounters _counters;
     private int _errorsInARow;
-    private long _checksPassed;
-    private long _checksFailed;
-    private long _drainsForced;
 
-    internal UpstreamEndpoint(string name, Uri destination, IPEndPoint? pinned, TimeSpan responseTimeout, Func<UpstreamEndpoint, HttpMessageInvoker> newPool)
+    internal UpstreamEndpoint(string name, Uri destination, IPEndPoint? pinned, TimeSpan responseTimeout, Func<UpstreamEndpoint, HttpMessageInvoker> newPool,
+        EndpointCounters? counters = null)
     {
+        _counters = counters ?? new EndpointCounters();
         Name = name;
         Protocol = UpstreamProtocols.Of(destination);
         Destination = UpstreamProtocols.Destination(destination);
@@ -68,14 +66,17 @@ internal sealed class UpstreamEndpoint
     public HttpMessageInvoker Invoker => Volatile.Read(ref _invoker);
 
     public int InFlight => Volatile.Read(ref _inFlight);
-    public long Requests => Interlocked.Read(ref _requests);
-    public long Failures => Interlocked.Read(ref _failures);
-    public long ChecksPassed => Interlocked.Read(ref _checksPassed);
-    public long ChecksFailed => Interlocked.Read(ref _checksFailed);
+
+    /// <summary>Its counters, which an endpoint a reload makes anew for it takes over.</summary>
+    internal EndpointCounters Counters => _counters;
+    public long Requests => Interlocked.Read(ref _counters.Requests);
+    public long Failures => Interlocked.Read(ref _counters.Failures);
+    public long ChecksPassed => Interlocked.Read(ref _counters.ChecksPassed);
+    public long ChecksFailed => Interlocked.Read(ref _counters.ChecksFailed);
     public HealthCheckResult? LastCheck => Volatile.Read(ref _lastCheck);
 
     /// <summary>Drains of this endpoint that reached their deadline with requests still in flight.</summary>
-    public long DrainsForced => Interlocked.Read(ref _drainsForced);
+    public long DrainsForced => Interlocked.Read(ref _counters.DrainsForced);
 
     /// <summary>Failures in a row, of requests and checks together: how bad it is when every endpoint is.</summary>
     internal int FailuresInARow => Volatile.Read(ref _failuresInARow);
@@ -123,7 +124,7 @@ internal sealed class UpstreamEndpoint
             Leave();
             return false;
         }
-        Interlocked.Increment(ref _requests);
+        Interlocked.Increment(ref _counters.Requests);
         return true;
     }
 
@@ -137,7 +138,7 @@ internal sealed class UpstreamEndpoint
     /// <summary>A request failed on it (no answer). Passive ejection is decided by the caller.</summary>
     internal void Failed()
     {
-        Interlocked.Increment(ref _failures);
+        Interlocked.Increment(ref _counters.Failures);
         Interlocked.Increment(ref _failuresInARow);
     }
 
@@ -165,12 +166,12 @@ internal sealed class UpstreamEndpoint
         Volatile.Write(ref _lastCheck, result);
         if (result.Passed)
         {
-            Interlocked.Increment(ref _checksPassed);
+            Interlocked.Increment(ref _counters.ChecksPassed);
             Volatile.Write(ref _failuresInARow, 0);
         }
         else
         {
-            Interlocked.Increment(ref _checksFailed);
+            Interlocked.Increment(ref _counters.ChecksFailed);
             Interlocked.Increment(ref _failuresInARow);
         }
     }
@@ -201,7 +202,7 @@ internal sealed class UpstreamEndpoint
     /// <summary>Nothing in flight any more (or the deadline passed): its pooled connections are closed.</summary>
     internal void CompleteDrain()
     {
-        if (InFlight > 0) Interlocked.Increment(ref _drainsForced);
+        if (InFlight > 0) Interlocked.Increment(ref _counters.DrainsForced);
         Interlocked.Exchange(ref _service, Drained);
         Invoker.Dispose();
     }

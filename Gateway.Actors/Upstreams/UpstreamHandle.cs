@@ -19,11 +19,17 @@ internal sealed class UpstreamHandle : IUpstreamPort
     private int _inFlight;
     private IActorRef _owner = ActorRefs.Nobody;
 
+    /// <summary>The counters of the endpoints of the upstream a reload replaced, by destination and address.</summary>
+    private readonly Dictionary<(Uri, string), EndpointCounters> _inherited = [];
+
     /// <exception cref="Tls.CertificateException">A TLS file of the upstream cannot be used.</exception>
-    public UpstreamHandle(UpstreamSettings settings, TimeProvider? time = null)
+    /// <param name="predecessor">The upstream of that name a reload replaces: endpoints it had count on in its counters.</param>
+    public UpstreamHandle(UpstreamSettings settings, TimeProvider? time = null, UpstreamHandle? predecessor = null)
     {
         Settings = settings;
         time ??= TimeProvider.System;
+        if (predecessor is not null)
+            foreach (var kept in predecessor.Endpoints.All) _inherited.TryAdd((kept.Uri, kept.Address), kept.Counters);
         _ssl = Tls.UpstreamTls.Options(settings.Tls, time.GetUtcNow());
         Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time,
             settings.SlowStart, settings.EjectFor);
@@ -55,7 +61,8 @@ internal sealed class UpstreamHandle : IUpstreamPort
 
     /// <summary>An endpoint for a configured address or one address a DNS name resolved to.</summary>
     internal UpstreamEndpoint NewEndpoint(Uri destination, IPEndPoint? pinned) =>
-        new($"{destination.Host}:{destination.Port}", destination, pinned, Settings.ResponseTimeout, NewPool);
+        new($"{destination.Host}:{destination.Port}", destination, pinned, Settings.ResponseTimeout, NewPool,
+            _inherited.GetValueOrDefault((destination, pinned?.ToString() ?? $"{destination.Host}:{destination.Port}")));
 
     /// <summary>True when <paramref name="destination"/> names a host to resolve (not an address, not localhost).</summary>
     internal static bool IsDnsName(Uri destination) =>
@@ -73,6 +80,10 @@ internal sealed class UpstreamHandle : IUpstreamPort
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
             SslOptions = _ssl,
+            // HTTP/1.x connections tell a request whether its head went out (a retry for every method if it did not).
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult(context.NegotiatedHttpVersion.Major == 1
+                ? new Http1ConnectionStream(context.PlaintextStream)
+                : context.PlaintextStream),
         };
         if (endpoint.Pinned is { } pinned)
             handler.ConnectCallback = (_, cancellationToken) => DialAsync(pinned, cancellationToken);

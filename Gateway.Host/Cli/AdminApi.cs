@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Gateway.Configuration;
 
 namespace Gateway.Host.Cli;
@@ -35,16 +36,21 @@ internal sealed class AdminApi : IDisposable
         return new AdminApi(new Uri($"http://{settings.Admin.Address}/"), token ?? settings.Admin.Token);
     }
 
+    /// <summary>A GET answered 2xx, read as <typeparamref name="T"/> (one of the admin API's records).</summary>
     /// <exception cref="AdminApiException">No answer, a refusal, or an answer that is not the admin API's.</exception>
-    public async Task<JsonElement> GetAsync(string path, CancellationToken cancellationToken) =>
-        (await SendAsync(HttpMethod.Get, path, anyStatus: false, cancellationToken)).Body;
+    public async Task<T> GetAsync<T>(string path, JsonTypeInfo<T> type, CancellationToken cancellationToken) =>
+        (await GetAsync(path, cancellationToken)).Read(type);
+
+    /// <inheritdoc cref="GetAsync{T}"/>
+    public Task<AdminAnswer> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, anyStatus: false, cancellationToken);
 
     /// <summary>A POST whose answer is read whatever its status (202, 409 and 404 say different things).</summary>
     /// <exception cref="AdminApiException">No answer, a refusal (401), or an answer that is not the admin API's.</exception>
-    public Task<(int Status, JsonElement Body)> PostAsync(string path, CancellationToken cancellationToken) =>
+    public Task<AdminAnswer> PostAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, anyStatus: true, cancellationToken);
 
-    private async Task<(int Status, JsonElement Body)> SendAsync(HttpMethod method, string path, bool anyStatus, CancellationToken cancellationToken)
+    private async Task<AdminAnswer> SendAsync(HttpMethod method, string path, bool anyStatus, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -71,19 +77,38 @@ internal sealed class AdminApi : IDisposable
             if (!anyStatus && !response.IsSuccessStatusCode)
                 throw new AdminApiException($"the admin API at {Address} answered {(int)response.StatusCode} to {method} {path}", ExitCodes.Failed);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            var answer = new AdminAnswer((int)response.StatusCode, text, $"{Address} answered {method} {path} with something that is not the gateway's admin API: " +
+                "is this gateway.admin.address (and not a listener)?");
             try
             {
-                return ((int)response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+                JsonDocument.Parse(text).Dispose();
             }
             catch (JsonException)
             {
-                throw new AdminApiException($"{Address} answered {method} {path} with something that is not the gateway's admin API: " +
-                    "is this gateway.admin.address (and not a listener)?", ExitCodes.Failed);
+                throw new AdminApiException(answer.NotAdminApi, ExitCodes.Failed);
             }
+            return answer;
         }
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>An answer of the admin API: its status, and its JSON as it came (for <c>--json</c>) or read as a record.</summary>
+internal sealed record AdminAnswer(int Status, string Text, string NotAdminApi)
+{
+    /// <exception cref="AdminApiException">The answer is not the admin API's JSON.</exception>
+    public T Read<T>(JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(Text, type) ?? throw new JsonException("null");
+        }
+        catch (JsonException)
+        {
+            throw new AdminApiException(NotAdminApi, ExitCodes.Failed);
+        }
+    }
 }
 
 /// <summary>The admin API could not be used; the message says what to do, <see cref="ExitCode"/> is the command's.</summary>

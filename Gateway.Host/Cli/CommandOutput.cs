@@ -1,5 +1,5 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Gateway.Configuration;
 
 namespace Gateway.Host.Cli;
@@ -11,9 +11,6 @@ namespace Gateway.Host.Cli;
 /// </summary>
 internal sealed class CommandOutput(TextWriter output, TextWriter error, bool json)
 {
-    // Messages quote paths and names: keep them readable (no \u0027 for an apostrophe); this is no HTML.
-    private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static CommandOutput Console(bool json) => new(System.Console.Out, System.Console.Error, json);
 
     public TextWriter Out => output;
@@ -23,7 +20,7 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     /// <summary>Reports a failure that says what to do next; returns <paramref name="exitCode"/>.</summary>
     public int Fail(int exitCode, string message)
     {
-        if (json) output.WriteLine(JsonSerializer.Serialize(new { ok = false, exitCode, error = message }, Options));
+        if (json) output.WriteLine(JsonSerializer.Serialize(new CommandFailure(false, exitCode, message), CommandJson.Readable.CommandFailure));
         else error.WriteLine($"gateway: {message}");
         return exitCode;
     }
@@ -32,13 +29,8 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     public int ConfigError(GatewayConfigException e)
     {
         if (json)
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                ok = false,
-                exitCode = ExitCodes.Config,
-                error = $"configuration error: {e.Message}",
-                problems = e.Problems.Select(p => new { file = p.File, line = p.Line, column = p.Column, key = p.Key, problem = p.Problem }),
-            }, Options));
+            output.WriteLine(JsonSerializer.Serialize(new ConfigFailure(false, ExitCodes.Config, $"configuration error: {e.Message}",
+                [.. e.Problems.Select(p => new ConfigProblem(p.File, p.Line, p.Column, p.Key, p.Problem))]), CommandJson.Readable.ConfigFailure));
         else
             foreach (var problem in e.Problems)
                 error.WriteLine($"gateway: configuration error: {problem.Message}");
@@ -52,5 +44,8 @@ internal sealed class CommandOutput(TextWriter output, TextWriter error, bool js
     }
 
     /// <summary>A result: <paramref name="value"/> as JSON, or <paramref name="text"/>.</summary>
-    public void Result(object value, string text) => output.WriteLine(json ? JsonSerializer.Serialize(value, Options) : text);
+    public void Result<T>(T value, JsonTypeInfo<T> type, string text) => output.WriteLine(json ? JsonSerializer.Serialize(value, type) : text);
+
+    /// <summary>A result the gateway gave: its JSON as it came, or <paramref name="text"/>.</summary>
+    public void Result(AdminAnswer answer, string text) => output.WriteLine(json ? answer.Text : text);
 }

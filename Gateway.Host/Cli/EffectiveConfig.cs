@@ -1,134 +1,148 @@
-using System.Globalization;
-using System.Text;
+using System.Security.Authentication;
+using System.Text.Json.Nodes;
 using Gateway.Configuration;
 
 namespace Gateway.Host.Cli;
 
-/// <summary>The configuration in force after defaults are merged, as HOCON or JSON; secrets masked.</summary>
+/// <summary>
+/// The configuration in force, rendered from the settings as the keys of a file: <c>{ "gateway": { … } }</c> with
+/// every key the settings hold, durations and sizes in the units a person writes (<c>30s</c>, <c>64KiB</c>), secrets
+/// and endpoint credentials masked. Read again by the loader (as HOCON, or as JSON, which HOCON is a superset of) it
+/// gives the same settings, the masked secrets aside.
+/// </summary>
 internal static class EffectiveConfig
 {
-    public static string Hocon(GatewaySettings s)
+    /// <summary>What a secret (the admin token, an endpoint's credentials) is printed as.</summary>
+    public const string Masked = "***";
+
+    /// <summary>The tree of keys, for <c>config --json</c> and <c>GET /config</c>.</summary>
+    public static JsonObject Json(GatewaySettings s) => new() { ["gateway"] = Gateway(s) };
+
+    /// <summary>The same tree as a HOCON file, headed by where the configuration came from.</summary>
+    public static string Hocon(GatewaySettings s) => $"# effective configuration of {s.Source}\n" + HoconText.Write(Json(s));
+
+    private static JsonObject Gateway(GatewaySettings s)
     {
-        static string Q(string v) => "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
-        static string D(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0}ms");
-        var b = new StringBuilder();
-        b.AppendLine($"# effective configuration of {s.Source}");
-        b.AppendLine("gateway {");
         var tcpListeners = s.Listeners.Where(l => l.Protocol == ListenerProtocol.Tcp).Select(l => l.Name).ToHashSet();
         // An upstream behind a tcp route takes host:port endpoints (an http:// one is refused there).
         var tcpUpstreams = s.Routes.Where(r => tcpListeners.Contains(r.Listener)).Select(r => r.Upstream).ToHashSet();
-        foreach (var l in s.Listeners)
-        {
-            var tls = l.Tls is not { } t ? ""
-                : $", tls {{ certificate = {Q(t.Default.Certificate)}, key = {Q(t.Default.PrivateKey)}, min-version = {(t.Protocols.HasFlag(System.Security.Authentication.SslProtocols.Tls12) ? "\"1.2\"" : "\"1.3\"")}, unknown-sni = {t.UnknownSni.ToString().ToLowerInvariant()}"
-                  + (t.Sni.Count == 0 ? "" : $", sni {{ {string.Join(", ", t.Sni.Select(p => $"{Q(p.Key)} {{ certificate = {Q(p.Value.Certificate)}, key = {Q(p.Value.PrivateKey)} }}"))} }}")
-                  + " }";
-            b.AppendLine($"  listeners.{l.Name} {{ address = {Q(l.Address.ToString())}" +
-                (l.Protocol == ListenerProtocol.Tcp ? ", protocol = tcp" : "") +
-                (l.IdleTimeout is { } idle ? $", idle-timeout = {D(idle)}" : "") +
-                (l.Protocol == ListenerProtocol.Http && l.Limits != s.Limits ? $", limits {{ {ListenerLimits(l.Limits)} }}" : "") + tls + " }");
-        }
-        foreach (var u in s.Upstreams)
-        {
-            var tls = u.Tls is not { } t ? ""
-                : ", tls { " + string.Join(", ", new[]
-                {
-                    t.CaFile is null ? null : $"ca = {Q(t.CaFile)}",
-                    t.ClientCertificate is null ? null : $"client-certificate = {Q(t.ClientCertificate.Certificate)}, client-key = {Q(t.ClientCertificate.PrivateKey)}",
-                    $"verify = {(t.Verify ? "on" : "off")}",
-                }.OfType<string>()) + " }";
-            b.AppendLine($"  upstreams.{u.Name} {{ endpoints = [{string.Join(", ", u.Endpoints.Select(e => Q(tcpUpstreams.Contains(u.Name) ? $"{e.Host}:{e.Port}" : e.ToString())))}], connect-timeout = {D(u.ConnectTimeout)}, response-timeout = {D(u.ResponseTimeout)}, {UpstreamPolicy(u)}{tls} }}");
-        }
-        foreach (var r in s.Routes)
-        {
-            if (tcpListeners.Contains(r.Listener))
-            {
-                b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, upstream = {r.Upstream} }}");
-                continue;
-            }
-            var action = r.Upstream is not null ? $"upstream = {r.Upstream}"
-                : r.RedirectHttps is { } redirect ? "redirect-https = on" + (redirect.Port is { } port ? $", redirect-https-port = {port}" : "")
-                : $"direct-response {{ status = {r.DirectResponse!.Status}, body = {Q(r.DirectResponse.Body)} }}";
-            b.AppendLine($"  routes.{r.Name} {{ listener = {r.Listener}, path-prefix = {Q(r.PathPrefix)}{(r.Host is null ? "" : $", host = {Q(r.Host)}")}, {action} }}");
-        }
-        b.AppendLine($"  admin {{ address = {Q(s.Admin.Address.ToString())}{(s.Admin.Token is null ? "" : ", token = \"***\"")} }}");
-        b.AppendLine($"  limits {{ max-request-line-bytes = {s.Limits.MaxRequestLineBytes}B, max-header-bytes = {s.Limits.MaxHeaderBytes}B, header-timeout = {D(s.Limits.HeaderTimeout)}, {ListenerLimits(s.Limits)} }}");
-        b.AppendLine($"  drain {{ announce = {D(s.Drain.Announce)}, deadline = {D(s.Drain.Deadline)} }}");
-        b.AppendLine($"  hot-restart.socket = {Q(s.HotRestart.SocketPath)}");
-        b.AppendLine($"  log.format = {(s.JsonLogs ? "json" : "text")}");
-        b.AppendLine($"  io-threads = {(s.IoThreads is { } threads ? threads.ToString(CultureInfo.InvariantCulture) : "auto")}");
-        b.Append('}');
-        return b.ToString();
+        return Object(
+            ("listeners", Named(s.Listeners, l => l.Name, Listener)),
+            ("routes", Named(s.Routes, r => r.Name, r => tcpListeners.Contains(r.Listener) ? TcpRoute(r) : Route(r))),
+            ("upstreams", Named(s.Upstreams, u => u.Name, u => Upstream(u, tcpUpstreams.Contains(u.Name)))),
+            ("admin", Object(("address", s.Admin.Address.ToString()), ("token", s.Admin.Token is null ? null : Masked))),
+            ("limits", Limits(s.Limits, LimitSettings.Keys)),
+            ("drain", Object(
+                ("announce", Duration(s.Drain.Announce)), ("deadline", Duration(s.Drain.Deadline)),
+                ("idle-quiet", Duration(s.Drain.IdleQuiet)), ("close-spread", Duration(s.Drain.CloseSpread)))),
+            ("hot-restart", Object(("socket", s.HotRestart.SocketPath))),
+            ("log", Object(("format", s.JsonLogs ? "json" : "text"))),
+            ("io-threads", s.IoThreads is { } threads ? (JsonNode)threads : "auto"),
+            ("via-name", s.ViaName),
+            ("access-log", s.AccessLog is { } log ? Object(("path", log.Path), ("buffer", log.Buffer)) : Object(("path", ""))),
+            ("cluster", Cluster(s.Cluster)));
     }
 
-    /// <summary>An upstream's health, slow start, retry and DNS keys, as HOCON.</summary>
-    private static string UpstreamPolicy(UpstreamSettings u) =>
-        FormattableString.Invariant($"eject-for = {u.EjectFor.TotalMilliseconds:0}ms, eject-after-5xx = {u.EjectAfter5xx}, slow-start = {u.SlowStart.TotalMilliseconds:0}ms, ")
-        + FormattableString.Invariant($"retries = {u.Retries}, retry-buffer = {u.RetryBuffer}B, retry-budget = \"{u.RetryBudget * 100:0.##}%\", dns-refresh = {u.DnsRefresh.TotalMilliseconds:0}ms")
-        + (u.HealthCheck is not { } h ? "" : FormattableString.Invariant(
-            $", health-check {{ path = \"{h.Path}\", interval = {h.Interval.TotalMilliseconds:0}ms, timeout = {h.Timeout.TotalMilliseconds:0}ms, unhealthy-after = {h.UnhealthyAfter}, healthy-after = {h.HealthyAfter}, expect = \"{h.Expect}\" }}"));
+    private static JsonObject Listener(ListenerSettings l) => Object(
+        ("address", l.Address.ToString()),
+        ("protocol", l.Protocol == ListenerProtocol.Tcp ? "tcp" : "http"),
+        ("idle-timeout", l.IdleTimeout is { } idle ? Duration(idle) : null),
+        // A tcp listener carries no request: limits and TLS are http's.
+        ("limits", l.Protocol == ListenerProtocol.Http ? Limits(l.Limits, LimitSettings.PerListenerKeys) : null),
+        ("tls", l.Tls is { } tls ? ListenerTls(tls) : null));
 
-    /// <summary>The limits a listener may set for itself, as HOCON.</summary>
-    private static string ListenerLimits(LimitSettings l) => string.Create(CultureInfo.InvariantCulture,
-        $"max-connections = {l.MaxConnections}, max-body-bytes = {l.MaxBodyBytes}B, min-body-bytes-per-second = {l.MinBodyBytesPerSecond}, min-body-rate-grace = {l.MinBodyRateGrace.TotalMilliseconds:0}ms");
+    private static JsonObject ListenerTls(ListenerTlsSettings t) => Object(
+        ("certificate", t.Default.Certificate),
+        ("key", t.Default.PrivateKey),
+        ("min-version", t.Protocols.HasFlag(SslProtocols.Tls12) ? "1.2" : "1.3"),
+        ("unknown-sni", t.UnknownSni == UnknownSni.Refuse ? "refuse" : "default"),
+        ("sni", t.Sni.Count == 0 ? null : Named(t.Sni.OrderBy(p => p.Key, StringComparer.Ordinal), p => p.Key,
+            p => Object(("certificate", p.Value.Certificate), ("key", p.Value.PrivateKey)))));
 
-    private static object LimitsJson(LimitSettings l) => new
-    {
-        maxConnections = l.MaxConnections,
-        maxRequestLineBytes = l.MaxRequestLineBytes,
-        maxHeaderBytes = l.MaxHeaderBytes,
-        maxBodyBytes = l.MaxBodyBytes,
-        headerTimeoutSeconds = l.HeaderTimeout.TotalSeconds,
-        minBodyBytesPerSecond = l.MinBodyBytesPerSecond,
-        minBodyRateGraceSeconds = l.MinBodyRateGrace.TotalSeconds,
-    };
-
-    public static object Json(GatewaySettings s) => new
-    {
-        source = s.Source,
-        listeners = s.Listeners.Select(l => new
+    private static JsonObject Limits(LimitSettings l, IReadOnlyList<string> keys) => Object([.. new (string Key, JsonNode? Value)[]
         {
-            l.Name,
-            address = l.Address.ToString(),
-            protocol = l.Protocol.ToString().ToLowerInvariant(),
-            idleTimeoutSeconds = l.IdleTimeout?.TotalSeconds,
-            limits = l.Protocol == ListenerProtocol.Http ? LimitsJson(l.Limits) : null,
-            tls = l.Tls is not { } t ? null : new
-            {
-                certificate = t.Default.Certificate,
-                key = t.Default.PrivateKey,
-                minVersion = t.Protocols.HasFlag(System.Security.Authentication.SslProtocols.Tls12) ? "1.2" : "1.3",
-                unknownSni = t.UnknownSni.ToString().ToLowerInvariant(),
-                sni = t.Sni.ToDictionary(p => p.Key, p => new { certificate = p.Value.Certificate, key = p.Value.PrivateKey }),
-            },
-        }),
-        routes = s.Routes.Select(r => new { r.Name, r.Listener, pathPrefix = r.PathPrefix, r.Host, r.Upstream, directResponse = r.DirectResponse, redirectHttps = r.RedirectHttps }),
-        upstreams = s.Upstreams.Select(u => new
-        {
-            u.Name,
-            endpoints = u.Endpoints.Select(e => e.ToString()),
-            connectTimeoutSeconds = u.ConnectTimeout.TotalSeconds,
-            responseTimeoutSeconds = u.ResponseTimeout.TotalSeconds,
-            ejectForSeconds = u.EjectFor.TotalSeconds,
-            ejectAfter5xx = u.EjectAfter5xx,
-            slowStartSeconds = u.SlowStart.TotalSeconds,
-            retries = u.Retries,
-            retryBuffer = u.RetryBuffer,
-            retryBudget = u.RetryBudget,
-            dnsRefreshSeconds = u.DnsRefresh.TotalSeconds,
-            healthCheck = u.HealthCheck,
-            tls = u.Tls is not { } t ? null : new
-            {
-                ca = t.CaFile,
-                clientCertificate = t.ClientCertificate?.Certificate,
-                clientKey = t.ClientCertificate?.PrivateKey,
-                verify = t.Verify,
-            },
-        }),
-        admin = new { address = s.Admin.Address.ToString(), token = s.Admin.Token is null ? null : "***" },
-        limits = LimitsJson(s.Limits),
-        drain = new { announceSeconds = s.Drain.Announce.TotalSeconds, deadlineSeconds = s.Drain.Deadline.TotalSeconds },
-        hotRestart = new { socket = s.HotRestart.SocketPath },
-        log = new { format = s.JsonLogs ? "json" : "text" },
-    };
+            ("max-connections", l.MaxConnections),
+            ("max-request-line-bytes", Size(l.MaxRequestLineBytes)),
+            ("max-header-bytes", Size(l.MaxHeaderBytes)),
+            ("max-body-bytes", Size(l.MaxBodyBytes)),
+            ("header-timeout", Duration(l.HeaderTimeout)),
+            ("min-body-bytes-per-second", l.MinBodyBytesPerSecond),
+            ("min-body-rate-grace", Duration(l.MinBodyRateGrace)),
+        }.Where(p => keys.Contains(p.Key))]);
+
+    private static JsonObject Route(RouteSettings r) => Object(
+        ("listener", r.Listener),
+        ("path-prefix", r.PathPrefix),
+        ("host", r.Host),
+        ("upstream", r.Upstream),
+        ("direct-response", r.DirectResponse is { } d ? Object(("status", d.Status), ("body", d.Body)) : null),
+        ("redirect-https", r.RedirectHttps is not null),
+        ("redirect-https-port", r.RedirectHttps?.Port),
+        ("streams", Object(("on-drain", r.Streams.OnDrain == StreamDrainPolicy.GracefulClose ? "graceful-close" : "keep-until-deadline"),
+            ("grace", Duration(r.Streams.Grace)), ("sse-retry", Duration(r.Streams.SseRetry)))),
+        ("forwarded-headers", r.Forwarding.ForwardedHeaders.ToString().ToLowerInvariant()),
+        // Only append keeps a peer's headers: the list is refused with any other mode.
+        ("trusted-proxies", r.Forwarding.ForwardedHeaders == ForwardedHeadersMode.Append ? new JsonArray([.. r.Forwarding.TrustedProxies.Select(p => (JsonNode)p)]) : null),
+        ("preserve-host", r.Forwarding.PreserveHost));
+
+    /// <summary>A gRPC check has a service and no path or expect (the reader refuses them on it), an HTTP one the reverse.</summary>
+    private static JsonObject HealthCheck(HealthCheckSettings h)
+    {
+        var grpc = h.Protocol == HealthCheckProtocol.Grpc;
+        return Object(
+            ("protocol", grpc ? "grpc" : "http"),
+            ("service", grpc ? h.Service : null),
+            ("path", grpc ? null : h.Path),
+            ("interval", Duration(h.Interval)), ("timeout", Duration(h.Timeout)),
+            ("unhealthy-after", h.UnhealthyAfter), ("healthy-after", h.HealthyAfter),
+            ("expect", grpc ? null : h.Expect));
+    }
+
+    /// <summary>A route of a tcp listener relays bytes: its listener and upstream are all it has.</summary>
+    private static JsonObject TcpRoute(RouteSettings r) => Object(("listener", r.Listener), ("upstream", r.Upstream));
+
+    private static JsonObject Upstream(UpstreamSettings u, bool tcp) => Object(
+        ("endpoints", new JsonArray([.. u.Endpoints.Select(e => (JsonNode)Endpoint(e, tcp))])),
+        ("connect-timeout", Duration(u.ConnectTimeout)),
+        ("response-timeout", Duration(u.ResponseTimeout)),
+        ("eject-for", Duration(u.EjectFor)),
+        ("eject-after-5xx", u.EjectAfter5xx),
+        ("health-check", u.HealthCheck is { } h ? HealthCheck(h) : null),
+        ("slow-start", Duration(u.SlowStart)),
+        ("retries", u.Retries),
+        ("retry-buffer", Size(u.RetryBuffer)),
+        ("retry-budget", ConfigUnits.FormatShare(u.RetryBudget)),
+        ("dns-refresh", Duration(u.DnsRefresh)),
+        ("tls", u.Tls is { } t ? Object(
+            ("ca", t.CaFile),
+            ("client-certificate", t.ClientCertificate?.Certificate),
+            ("client-key", t.ClientCertificate?.PrivateKey),
+            ("verify", t.Verify)) : null));
+
+    /// <summary>An endpoint as written: <c>host:port</c> behind a tcp route, else with its scheme; credentials masked.</summary>
+    private static string Endpoint(Uri e, bool tcp) =>
+        (tcp ? "" : e.Scheme + "://") + (e.UserInfo.Length > 0 ? Masked + "@" : "") + (tcp ? $"{e.Host}:{e.Port}" : e.Authority);
+
+    /// <summary>Off: the rest of the section is ignored, so it is not shown.</summary>
+    private static JsonObject Cluster(Gateway.Cluster.ClusterSettings c) => !c.Enabled
+        ? Object(("enabled", false))
+        : Object(
+            ("enabled", true),
+            ("hostname", c.Hostname),
+            ("port", c.Port),
+            ("seed-nodes", new JsonArray([.. c.SeedNodes.Select(n => (JsonNode)(n.Host.Contains(':') ? $"[{n.Host}]:{n.Port}" : $"{n.Host}:{n.Port}"))])),
+            ("max-draining", c.MaxDraining),
+            ("queue-reserve", Duration(c.QueueReserve)),
+            ("down-unreachable-after", Duration(c.DownUnreachableAfter)));
+
+    private static JsonNode Duration(TimeSpan t) => ConfigUnits.FormatDuration(t);
+
+    private static JsonNode Size(long bytes) => ConfigUnits.FormatSize(bytes);
+
+    /// <summary>An object of the keys whose value is set (a null value is a key left out).</summary>
+    private static JsonObject Object(params (string Key, JsonNode? Value)[] items) =>
+        new(items.Where(i => i.Value is not null).Select(i => KeyValuePair.Create(i.Key, i.Value)));
+
+    private static JsonObject Named<T>(IEnumerable<T> items, Func<T, string> name, Func<T, JsonObject> value) =>
+        new(items.Select(i => KeyValuePair.Create(name(i), (JsonNode?)value(i))));
 }

@@ -17,8 +17,8 @@ internal static class GatewayCommandLine
         var token = new Option<string?>("--token") { Description = "admin token (default: gateway.admin.token of the config file)" };
         var listener = new Option<string?>("--listener") { Description = "only this listener (drain: the others keep serving; undrain: the others stay as they are)" };
         var wait = new Option<bool>("--wait") { Description = "show the drain until it is over: exit 0 when drained, 1 when something was forced" };
-        var upstream = new Option<string?>("--upstream") { Description = "drain one endpoint of this upstream instead of the gateway (with --endpoint)" };
-        var endpoint = new Option<string?>("--endpoint") { Description = "the endpoint to drain, host:port as configured (see `upstreams`)" };
+        var upstream = new Option<string?>("--upstream") { Description = "drain (undrain) one endpoint of this upstream instead of the gateway (with --endpoint)" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "the endpoint to drain or undrain, host:port as configured (see `upstreams`)" };
         var scope = new Option<string?>("--scope") { Description = "with --upstream on a cluster: cluster (every node, the default) or node (this one)" };
         var watch = new Option<bool>("--watch") { Description = "redraw the status every second until interrupted (Ctrl+C)" };
         var log = new Option<string?>("--log") { Description = "file for the new process's output (default: beside the config file, <name>.gen<N>.log)" };
@@ -55,9 +55,11 @@ internal static class GatewayCommandLine
         upstreams.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
             (api, output) => UpstreamCommands.ListAsync(api, output, ct)));
 
-        var undrain = new Command("undrain", "Take a drain back (at any point before exit): listeners accept again, /ready answers 200.") { config, admin, token, listener, json };
+        var undrain = new Command("undrain", "Take a drain back (at any point before exit): listeners accept again, /ready answers 200; or with --upstream and --endpoint bring one backend back.") { config, admin, token, listener, json, upstream, endpoint, scope };
         undrain.SetAction((result, ct) => WithAdmin(result.GetValue(admin), result.GetValue(config), result.GetValue(token), result.GetValue(json),
-            (api, output) => OperatorCommands.UndrainAsync(api, result.GetValue(listener), output, ct)));
+            (api, output) => result.GetValue(upstream) is { } name
+                ? UpstreamCommands.UndrainAsync(api, name, result.GetValue(endpoint), result.GetValue(scope), output, ct)
+                : OperatorCommands.UndrainAsync(api, result.GetValue(listener), output, ct)));
 
         var restart = new Command("restart", "Hot-restart the gateway running with --config: a new process takes its sockets; waits until the old one has exited.") { config, admin, token, log };
         restart.SetAction((result, ct) =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Host.Admin;
 
 namespace Gateway.Host.Cli;
 
@@ -14,16 +15,8 @@ internal static class OperatorCommands
     public static int Check(string? configPath, CommandOutput output)
     {
         if (Load(configPath, output) is not { } settings) return ExitCodes.Config;
-        output.Result(new
-            {
-                ok = true,
-                file = settings.Source,
-                listeners = settings.Listeners.Count,
-                routes = settings.Routes.Count,
-                upstreams = settings.Upstreams.Count,
-                deadlineSeconds = settings.Drain.Deadline.TotalSeconds,
-                notes = settings.Notes,
-            },
+        output.Result(new CheckResult(true, settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
+                settings.Drain.Deadline.TotalSeconds, settings.Notes), CommandJson.Readable.CheckResult,
             $"ok: {settings.Source}: {settings.Listeners.Count} listener(s), {settings.Routes.Count} route(s), " +
             $"{settings.Upstreams.Count} upstream(s), announce {Seconds(settings.Drain.Announce)}, deadline {Seconds(settings.Drain.Deadline)}");
         foreach (var note in settings.Notes) output.Note(note);
@@ -33,7 +26,7 @@ internal static class OperatorCommands
     public static int PrintConfig(string? configPath, CommandOutput output)
     {
         if (Load(configPath, output) is not { } settings) return ExitCodes.Config;
-        output.Result(EffectiveConfig.Json(settings), EffectiveConfig.Hocon(settings));
+        output.Result(EffectiveConfig.Json(settings), CommandJson.Readable.JsonObject, EffectiveConfig.Hocon(settings));
         return ExitCodes.Ok;
     }
 
@@ -79,17 +72,16 @@ internal static class OperatorCommands
     /// <summary>Starts a drain; with <paramref name="wait"/>, shows it until done: 0 when drained, 1 when something was forced.</summary>
     public static async Task<int> DrainAsync(AdminApi admin, string? listener, bool wait, CommandOutput output, CancellationToken cancellationToken)
     {
-        var forcedBefore = Forced(await admin.GetAsync("/drain", cancellationToken), listener);
-        var (status, body) = await admin.PostAsync(listener is null ? "/drain" : $"/drain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
-        if (status == 404 && listener is not null)
+        var forcedBefore = Forced(await admin.GetAsync("/drain", AdminJson.Default.DrainReport, cancellationToken), listener);
+        var answer = await admin.PostAsync(listener is null ? "/drain" : $"/drain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
+        if (answer.Status == 404 && listener is not null)
             return output.Fail(ExitCodes.Usage, $"--listener {listener}: the gateway has no such listener (it has: " +
-                string.Join(", ", body.GetProperty("report").GetProperty("listeners").EnumerateArray().Select(l => l.GetProperty("name").GetString())) + ")");
-        if (status is not (202 or 409))
-            return output.Fail(ExitCodes.Failed, $"drain refused ({status}): {body.GetProperty("result").GetString()}");
+                string.Join(", ", answer.Read(AdminJson.Default.DrainAnswer).Report.Listeners.Select(l => l.Name)) + ")");
+        if (answer.Status is not (202 or 409))
+            return output.Fail(ExitCodes.Failed, $"drain refused ({answer.Status}): {answer.Read(AdminJson.Default.AdminRefusal).Result}");
         if (!wait)
         {
-            if (output.Json) output.Out.WriteLine(body.GetRawText());
-            else output.Out.WriteLine($"drain {(status == 202 ? "started" : "already under way")}");
+            output.Result(answer, $"drain {(answer.Status == 202 ? "started" : "already under way")}");
             return ExitCodes.Ok;
         }
 
@@ -98,28 +90,27 @@ internal static class OperatorCommands
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            var report = await admin.GetAsync("/drain", cancellationToken);
-            var listeners = report.GetProperty("listeners").EnumerateArray()
-                .Where(l => listener is null || l.GetProperty("name").GetString() == listener).ToList();
-            var open = listeners.Sum(l => l.GetProperty("open").GetInt64());
-            var inFlight = listeners.Sum(l => l.GetProperty("inFlight").GetInt64());
-            var left = report.GetProperty("secondsToDeadline") is { ValueKind: JsonValueKind.Number } s ? s.GetDouble() : (double?)null;
-            var phase = report.GetProperty("phase").GetString();
+            var report = await admin.GetAsync("/drain", AdminJson.Default.DrainReport, cancellationToken);
+            var listeners = report.Listeners.Where(l => listener is null || l.Name == listener).ToList();
+            var open = listeners.Sum(l => l.Open);
+            var inFlight = listeners.Sum(l => l.InFlight);
+            var left = report.SecondsToDeadline;
+            var phase = report.Phase;
             var done = listener is null
                 ? phase == "Drained"
-                : listeners.All(l => !l.GetProperty("accepting").GetBoolean() && l.GetProperty("open").GetInt64() == 0);
+                : listeners.All(l => !l.Accepting && l.Open == 0);
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"{watch.Elapsed.TotalSeconds,5:0.0}s  {phase,-10} open {open,4}  in-flight {inFlight,4}  {(left is null ? "" : $"{left:0.0}s to the deadline")}");
-            if (output.Json) output.Out.WriteLine(JsonSerializer.Serialize(new { phase, open, inFlight, secondsToDeadline = left }));
+            if (output.Json) output.Out.WriteLine(JsonSerializer.Serialize(new DrainProgress(phase, open, inFlight, left), CommandJson.Readable.DrainProgress));
             else if (live) output.Out.Write($"\r\u001b[K{line}");
             else output.Out.WriteLine(line);
             if (done)
             {
                 if (live) output.Out.WriteLine();
                 var forced = Forced(report, listener) - forcedBefore;
-                var outcome = report.GetProperty("outcome").GetString();
+                var outcome = report.Outcome;
                 var failed = forced > 0 || outcome is "DeadlineExceeded" or "Aborted";
-                output.Result(new { ok = !failed, forced, outcome },
+                output.Result(new DrainOutcome(!failed, forced, outcome), CommandJson.Readable.DrainOutcome,
                     failed
                         ? $"drained with {forced} connection(s) forced at the deadline; the gateway log names them"
                         : "drained: every connection finished on its own");
@@ -132,14 +123,14 @@ internal static class OperatorCommands
     /// <summary>Takes a drain back (the whole gateway, or one listener): 0 once it serves again, 1 with the reason when it cannot.</summary>
     public static async Task<int> UndrainAsync(AdminApi admin, string? listener, CommandOutput output, CancellationToken cancellationToken)
     {
-        var (status, body) = await admin.PostAsync(listener is null ? "/undrain" : $"/undrain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
-        if (status == 200)
+        var answer = await admin.PostAsync(listener is null ? "/undrain" : $"/undrain?listener={Uri.EscapeDataString(listener)}", cancellationToken);
+        if (answer.Status == 200)
         {
-            output.Result(body, listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
+            output.Result(answer, listener is null ? "serving again: every listener accepts connections, ready" : $"serving again: listener {listener} accepts connections");
             return ExitCodes.Ok;
         }
-        var reason = body.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? $": {r.GetString()}" : "";
-        return output.Fail(ExitCodes.Failed, $"undrain refused ({status}): {body.GetProperty("result").GetString()}{reason}");
+        var refused = answer.Read(AdminJson.Default.AdminRefusal);
+        return output.Fail(ExitCodes.Failed, $"undrain refused ({answer.Status}): {refused.Result}{(refused.Reason is { } reason ? $": {reason}" : "")}");
     }
 
     /// <summary>The new process's output file when <c>--log</c> names none: beside the config, one per generation.</summary>
@@ -149,9 +140,8 @@ internal static class OperatorCommands
     /// <summary>Hot-restarts the gateway running with <paramref name="configPath"/> and waits for the handover.</summary>
     public static async Task<int> RestartAsync(AdminApi admin, string configPath, string? logPath, CommandOutput output, CancellationToken cancellationToken)
     {
-        var before = await admin.GetAsync("/drain", cancellationToken);
-        var generation = before.GetProperty("generation").GetInt32();
-        var oldPid = before.GetProperty("pid").GetInt32();
+        var before = await admin.GetAsync("/drain", AdminJson.Default.DrainReport, cancellationToken);
+        var (generation, oldPid) = (before.Generation, before.Pid);
         var log = Path.GetFullPath(logPath ?? DefaultLog(configPath, generation + 1));
         try
         {
@@ -175,16 +165,16 @@ internal static class OperatorCommands
                     // Its own words (a config error, the running gateway's refusal), then the truth about the running one.
                     var code = successor.ExitCode;
                     var running = await TryGetAsync(admin, limit.Token);
-                    var serving = running?.GetProperty("ready").GetBoolean() == true;
+                    var serving = running?.Ready == true;
                     output.Fail(code, $"the new process (generation {generation + 1}) exited with {code}; generation {generation} " + (serving
                         ? "keeps serving"
-                        : $"is {running?.GetProperty("state").GetString() ?? "unreachable"} ({running?.GetProperty("phase").GetString() ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end") + ". Its reason:");
+                        : $"is {running?.State ?? "unreachable"} ({running?.Phase ?? "?"}) and does not serve: `undrain` it, or wait for its drain to end") + ". Its reason:");
                     foreach (var line in Successor.Reason(log)) Console.Error.WriteLine(line);
                     Console.Error.WriteLine($"(its whole output: {log})");
                     return code == ExitCodes.Config ? ExitCodes.Config : ExitCodes.Failed;
                 }
                 var now = await TryGetAsync(admin, limit.Token);
-                if (now?.GetProperty("generation").GetInt32() == generation + 1 && !Directory.Exists($"/proc/{oldPid}"))
+                if (now?.Generation == generation + 1 && !Directory.Exists($"/proc/{oldPid}"))
                 {
                     output.Out.WriteLine($"generation {generation + 1} serves; generation {generation} has exited");
                     return ExitCodes.Ok;
@@ -198,23 +188,11 @@ internal static class OperatorCommands
         }
     }
 
-    private static IEnumerable<string> LastLines(string path)
+    private static async Task<DrainReport?> TryGetAsync(AdminApi admin, CancellationToken cancellationToken)
     {
         try
         {
-            return File.ReadLines(path).TakeLast(20).ToList();
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
-
-    private static async Task<JsonElement?> TryGetAsync(AdminApi admin, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await admin.GetAsync("/drain", cancellationToken);
+            return await admin.GetAsync("/drain", AdminJson.Default.DrainReport, cancellationToken);
         }
         catch (AdminApiException)
         {
@@ -222,9 +200,8 @@ internal static class OperatorCommands
         }
     }
 
-    private static long Forced(JsonElement report, string? listener) => report.GetProperty("listeners").EnumerateArray()
-        .Where(l => listener is null || l.GetProperty("name").GetString() == listener)
-        .Sum(l => l.GetProperty("forced").GetInt64());
+    private static long Forced(DrainReport report, string? listener) =>
+        report.Listeners.Where(l => listener is null || l.Name == listener).Sum(l => l.Forced);
 
     private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.###}s");
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Host.Admin;
+using Gateway.Upstreams;
 
 namespace Gateway.Host.Cli;
 
@@ -13,31 +15,29 @@ internal static class UpstreamCommands
     public static async Task<int> ListAsync(AdminApi admin, CommandOutput commandOutput, CancellationToken cancellationToken)
     {
         var output = commandOutput.Out;
-        var report = await admin.GetAsync("/upstreams", cancellationToken);
+        var answer = await admin.GetAsync("/upstreams", cancellationToken);
         if (commandOutput.Json)
         {
-            output.WriteLine(report.GetRawText());
+            output.WriteLine(answer.Text);
             return ExitCodes.Ok;
         }
+        // A gateway alone answers without `nodes`: the cluster's record reads both.
+        var report = answer.Read(AdminJson.Default.ClusterUpstreamsReport);
         output.WriteLine($"{"upstream",-12} {"endpoint",-24} {"state",-9} {"share",5} {"in-flight",9} {"requests",9} {"failures",8}  last check");
-        foreach (var upstream in report.GetProperty("upstreams").EnumerateArray())
-            foreach (var e in upstream.GetProperty("endpoints").EnumerateArray())
+        foreach (var upstream in report.Upstreams)
+            foreach (var e in upstream.Endpoints)
             {
-                var check = e.GetProperty("lastCheck") is { ValueKind: JsonValueKind.Object } c
-                    ? $"{(c.GetProperty("passed").GetBoolean() ? "passed" : "failed")} ({c.GetProperty("detail").GetString()}) at {c.GetProperty("at").GetDateTimeOffset():HH:mm:ss}"
-                    : "–";
+                var check = e.LastCheck is { } c ? $"{(c.Passed ? "passed" : "failed")} ({c.Detail}) at {c.At:HH:mm:ss}" : "–";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{upstream.GetProperty("name").GetString(),-12} {Endpoint(e),-24} {e.GetProperty("state").GetString(),-9} {e.GetProperty("share").GetDouble(),5:0.00} " +
-                    $"{e.GetProperty("inFlight").GetInt32(),9} {e.GetProperty("requests").GetInt64(),9} {e.GetProperty("failures").GetInt64(),8}  {check}"));
+                    $"{upstream.Name,-12} {Endpoint(e),-24} {e.State,-9} {e.Share,5:0.00} {e.InFlight,9} {e.Requests,9} {e.Failures,8}  {check}"));
             }
-        if (report.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array)
-            foreach (var node in nodes.EnumerateArray())
-            {
-                var states = node.GetProperty("upstreams") is { ValueKind: JsonValueKind.Object } u
-                    ? string.Join(", ", u.EnumerateObject().SelectMany(p => p.Value.EnumerateObject().Select(e => $"{p.Name} {e.Name} {e.Value.GetString()}")))
-                    : "(no status yet)";
-                output.WriteLine($"node {node.GetProperty("address").GetString()}{(node.GetProperty("self").GetBoolean() ? " (this one)" : "")}: {states}");
-            }
+        foreach (var node in report.Nodes ?? [])
+        {
+            var states = node.Upstreams is { } u
+                ? string.Join(", ", u.SelectMany(p => p.Value.Select(e => $"{p.Key} {e.Key} {e.Value}")))
+                : "(no status yet)";
+            output.WriteLine($"node {node.Address}{(node.Self ? " (this one)" : "")}: {states}");
+        }
         return ExitCodes.Ok;
     }
 
@@ -48,19 +48,14 @@ internal static class UpstreamCommands
         var (output, json) = (commandOutput.Out, commandOutput.Json);
         if (string.IsNullOrWhiteSpace(endpoint))
             return commandOutput.Fail(ExitCodes.Usage, "drain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
-        var query = $"?endpoint={Uri.EscapeDataString(endpoint)}" + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}");
-        var (status, body) = await admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/drain{query}", cancellationToken);
-        if (status != 202)
-        {
-            var reason = body.TryGetProperty("reason", out var r) ? r.GetString()
-                : body.TryGetProperty("known", out var known) ? $"known: {known}" : "";
-            return commandOutput.Fail(ExitCodes.Failed, $"endpoint drain refused ({status}): {body.GetProperty("result").GetString()} {reason}".TrimEnd());
-        }
-        var key = body.GetProperty("endpoint").GetString()!;
-        var clusterWide = body.GetProperty("scope").GetString() == "cluster";
+        var answer = await ChangeAsync(admin, "drain", upstream, endpoint, scope, cancellationToken);
+        if (answer.Status != 202) return Refused(commandOutput, "drain", answer);
+        var taken = answer.Read(AdminJson.Default.EndpointChangeAnswer);
+        var key = taken.Endpoint;
+        var clusterWide = taken.Scope == "cluster";
         if (!wait)
         {
-            output.WriteLine(json ? body.GetRawText() : $"endpoint {key} of upstream {upstream}: {body.GetProperty("result").GetString()!.ToLowerInvariant()}");
+            commandOutput.Result(answer, $"endpoint {key} of upstream {upstream}: {taken.Result.ToLowerInvariant()}");
             return ExitCodes.Ok;
         }
 
@@ -69,24 +64,19 @@ internal static class UpstreamCommands
         var forcedBefore = (long?)null;
         while (true)
         {
-            var report = await admin.GetAsync("/upstreams", cancellationToken);
-            var rows = report.GetProperty("upstreams").EnumerateArray()
-                .Where(u => u.GetProperty("name").GetString() == upstream)
-                .SelectMany(u => u.GetProperty("endpoints").EnumerateArray())
-                .Where(e => Is(e, key)).ToList();
-            var inFlight = rows.Sum(e => e.GetProperty("inFlight").GetInt32());
-            var forcedNow = rows.Sum(e => e.GetProperty("drainsForced").GetInt64());
+            var report = await admin.GetAsync("/upstreams", AdminJson.Default.ClusterUpstreamsReport, cancellationToken);
+            var rows = report.Upstreams.Where(u => u.Name == upstream).SelectMany(u => u.Endpoints).Where(e => Is(e, key)).ToList();
+            var inFlight = rows.Sum(e => e.InFlight);
+            var forcedNow = rows.Sum(e => e.DrainsForced);
             forcedBefore ??= forcedNow;
-            var states = rows.Select(e => e.GetProperty("state").GetString()).Distinct().ToList();
-            var addresses = rows.Select(e => e.GetProperty("address").GetString()!).ToHashSet();
+            var states = rows.Select(e => e.State).Distinct().ToList();
+            var addresses = rows.Select(e => e.Address).ToHashSet();
             // On a cluster the drain is done when every node says so (each node drains its own requests to it).
-            var nodesLeft = clusterWide && report.TryGetProperty("nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array
-                ? nodes.EnumerateArray().Count(n => !DrainedOn(n, upstream, addresses))
-                : 0;
+            var nodesLeft = clusterWide && report.Nodes is { } nodes ? nodes.Count(n => !DrainedOn(n, upstream, addresses)) : 0;
             var done = rows.Count > 0 && states.All(s => s == "drained") && nodesLeft == 0;
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"{watch.Elapsed.TotalSeconds,5:0.0}s  {upstream} {key} {string.Join("/", states),-9} in-flight {inFlight,4}{(nodesLeft > 0 ? $"  {nodesLeft} node(s) still draining" : "")}");
-            if (json) output.WriteLine(JsonSerializer.Serialize(new { upstream, endpoint = key, states, inFlight, nodesLeft }));
+            if (json) output.WriteLine(JsonSerializer.Serialize(new EndpointDrainProgress(upstream, key, states, inFlight, nodesLeft), CommandJson.Readable.EndpointDrainProgress));
             else if (live) output.Write($"\r\u001b[K{line}");
             else output.WriteLine(line);
             if (done)
@@ -102,14 +92,37 @@ internal static class UpstreamCommands
         }
     }
 
-    private static string Endpoint(JsonElement e) =>
-        e.GetProperty("endpoint").GetString() is var name && e.GetProperty("address").GetString() is var address && address != name ? $"{name} ({address})" : name!;
+    /// <summary>Brings one drained endpoint back into rotation (with its slow start): 0 once it is back, 1 when refused.</summary>
+    public static async Task<int> UndrainAsync(AdminApi admin, string upstream, string? endpoint, string? scope, CommandOutput commandOutput, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(endpoint))
+            return commandOutput.Fail(ExitCodes.Usage, "undrain --upstream needs --endpoint host:port (see `upstreams` for the endpoints)");
+        var answer = await ChangeAsync(admin, "undrain", upstream, endpoint, scope, cancellationToken);
+        if (answer.Status != 200) return Refused(commandOutput, "undrain", answer);
+        var back = answer.Read(AdminJson.Default.EndpointChangeAnswer);
+        var states = string.Join("/", back.Endpoints.Select(e => e.State).Distinct());
+        commandOutput.Result(answer, $"endpoint {back.Endpoint} of upstream {upstream}: undrained, {states} ({back.Scope})");
+        return ExitCodes.Ok;
+    }
 
-    private static bool Is(JsonElement e, string key) =>
-        e.GetProperty("endpoint").GetString() == key || e.GetProperty("address").GetString() == key;
+    /// <summary><c>POST /upstreams/NAME/drain</c> or <c>…/undrain</c> of one endpoint.</summary>
+    private static Task<AdminAnswer> ChangeAsync(AdminApi admin, string verb, string upstream, string endpoint, string? scope, CancellationToken cancellationToken) =>
+        admin.PostAsync($"/upstreams/{Uri.EscapeDataString(upstream)}/{verb}?endpoint={Uri.EscapeDataString(endpoint)}"
+            + (scope is null ? "" : $"&scope={Uri.EscapeDataString(scope)}"), cancellationToken);
 
-    private static bool DrainedOn(JsonElement node, string upstream, HashSet<string> addresses) =>
-        node.GetProperty("upstreams") is { ValueKind: JsonValueKind.Object } upstreams
-        && upstreams.TryGetProperty(upstream, out var endpoints)
-        && addresses.All(a => !endpoints.TryGetProperty(a, out var state) || state.GetString() == "drained");
+    private static int Refused(CommandOutput output, string verb, AdminAnswer answer)
+    {
+        var refused = answer.Read(AdminJson.Default.AdminRefusal);
+        var reason = refused.Reason ?? (refused.Known is { } known ? $"known: {known}" : "");
+        return output.Fail(ExitCodes.Failed, $"endpoint {verb} refused ({answer.Status}): {refused.Result} {reason}".TrimEnd());
+    }
+
+    private static string Endpoint(EndpointReport e) => e.Address != e.Endpoint ? $"{e.Endpoint} ({e.Address})" : e.Endpoint;
+
+    private static bool Is(EndpointReport e, string key) => e.Endpoint == key || e.Address == key;
+
+    private static bool DrainedOn(NodeUpstreams node, string upstream, HashSet<string> addresses) =>
+        node.Upstreams is { } upstreams
+        && upstreams.TryGetValue(upstream, out var endpoints)
+        && addresses.All(a => !endpoints.TryGetValue(a, out var state) || state == "drained");
 }

@@ -65,8 +65,9 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
             gateway { listeners.a.address = "127.0.0.1:9", admin.token = "0123456789abcdef-secret" }
             """));
         Assert.Equal(0, print.ExitCode);
-        Assert.Contains("listeners.a { address = \"127.0.0.1:9\" }", print.OutputText);
-        Assert.Contains("drain { announce = 0ms, deadline = 30000ms }", print.OutputText);
+        Assert.Contains("listeners.a {", print.OutputText);
+        Assert.Contains("address = \"127.0.0.1:9\"", print.OutputText);
+        Assert.Contains("drain { announce = 0s, deadline = 30s, idle-quiet = 250ms, close-spread = 0s }", print.OutputText);
         Assert.Contains("token = \"***\"", print.OutputText);
         Assert.DoesNotContain("secret", print.OutputText);
     }

@@ -162,6 +162,12 @@ public sealed partial class ReadmeCommandsTests(ITestOutputHelper output) : IAsy
                 await EnsureServingAsync();
                 await OperatorAsync(argv, "drained: its requests finished, its pooled connections are closed");
                 return;
+            case ["undrain", "--config", "my.conf", "--upstream", "api", "--endpoint", var backend]:
+                await EnsureServingAsync();
+                await OperatorAsync(argv, $@"^endpoint {Regex.Escape(backend)} of upstream api: undrained, (healthy|unhealthy|ejected) \(node\)");
+                var listed = await OperatorAsync([.. argv[..Array.IndexOf(argv, "undrain")], "upstreams", "--config", "my.conf"]);
+                Assert.DoesNotMatch(new Regex($@"^api +{Regex.Escape(backend)} +draine", RegexOptions.Multiline), listed.OutputText);
+                return;
             case ["drain", "--config", "my.conf", "--wait"]:
                 await EnsureServingAsync();
                 await OperatorAsync(argv, "drained: every connection finished on its own");

@@ -13,24 +13,32 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TcpEchoServer _a = null!;
     private TcpEchoServer _b = null!;
+    private Socket _resetting = null!;
     private InProcessGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
         _a = TcpEchoServer.Start();
         _b = TcpEchoServer.Start();
+        // An upstream that takes a connection and resets it once the first bytes arrive.
+        _resetting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _resetting.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _resetting.Listen();
         _gateway = await InProcessGateway.StartAsync($$"""
             gateway {
               listeners.echo { address = "127.0.0.1:0", protocol = tcp }
               listeners.pair { address = "127.0.0.1:0", protocol = tcp }
               listeners.dead { address = "127.0.0.1:0", protocol = tcp }
+              listeners.reset { address = "127.0.0.1:0", protocol = tcp }
               admin.address = "127.0.0.1:0"
               upstreams.echo { endpoints = ["{{_a.Endpoint}}"] }
               upstreams.pair { endpoints = ["{{_a.Endpoint}}", "{{_b.Endpoint}}"] }
               upstreams.dead { endpoints = ["127.0.0.1:{{Ports.Closed()}}"], connect-timeout = 2s }
+              upstreams.reset { endpoints = ["{{_resetting.LocalEndPoint}}"] }
               routes.echo { listener = echo, upstream = echo }
               routes.pair { listener = pair, upstream = pair }
               routes.dead { listener = dead, upstream = dead }
+              routes.reset { listener = reset, upstream = reset }
               drain.deadline = 10s
             }
             """);
@@ -41,6 +49,7 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
         await _gateway.DisposeAsync();
         await _a.DisposeAsync();
         await _b.DisposeAsync();
+        _resetting.Dispose();
     }
 
     private IPEndPoint Listener(string name) => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == name).Address;
@@ -129,5 +138,31 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
         await Wait.UntilAsync(async () => (await admin.GetStringAsync("/tree", timeout.Token)).Contains("conn-tcp-"), timeout.Token);
         var listener = _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "echo");
         Assert.Equal(1, listener.Counters.OpenConnections);
+    }
+
+    [Fact]
+    public async Task An_upstream_reset_in_one_direction_ends_the_other_and_closes_the_client_connection()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(Listener("reset"), timeout.Token);
+        using var upstream = await _resetting.AcceptAsync(timeout.Token);
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello"), SocketFlags.None, timeout.Token);
+        var buffer = new byte[16];
+        Assert.Equal(5, await upstream.ReceiveAsync(buffer, SocketFlags.None, timeout.Token));
+        upstream.LingerState = new LingerOption(true, 0);
+        upstream.Close(); // RST: the upstream-to-client direction fails; the client, still sending nothing, must not be left open
+
+        int read;
+        try
+        {
+            read = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        }
+        catch (SocketException)
+        {
+            read = 0;
+        }
+        Assert.Equal(0, read);
+        await Wait.UntilAsync(() => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "reset").Counters.OpenConnections == 0, timeout.Token);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.Tests.Grpc.Proto;
 using Google.Protobuf;
@@ -10,13 +11,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Grpc;
 
 /// <summary>
 /// A real gRPC server (Grpc.AspNetCore on Kestrel) on 127.0.0.1, ephemeral port: cleartext HTTP/2 only (as services
-/// in a cluster speak it), or TLS with a certificate of the test CA. It serves <c>Echo</c> (echo.proto).
+/// in a cluster speak it), or TLS with a certificate of the test CA. It serves <c>Echo</c> (echo.proto) and
+/// <c>grpc.health.v1.Health</c>.
 /// </summary>
 public sealed class GrpcTestServer : IAsyncDisposable
 {
@@ -44,6 +47,15 @@ public sealed class GrpcTestServer : IAsyncDisposable
 
     public EchoService Service { get; private set; } = null!;
 
+    /// <summary>What its gRPC health service (Grpc.AspNetCore.HealthChecks, server-wide) answers: SERVING or NOT_SERVING.</summary>
+    public bool Serving
+    {
+        get => _serving.Value;
+        set => _serving.Value = value;
+    }
+
+    private StrongBox<bool> _serving = new(true);
+
     public static async Task<GrpcTestServer> StartAsync(string name = "grpc", X509Certificate2? certificate = null, HttpProtocols protocols = HttpProtocols.Http2)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -60,11 +72,14 @@ public sealed class GrpcTestServer : IAsyncDisposable
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
         });
+        var serving = new StrongBox<bool>(true);
+        builder.Services.AddGrpcHealthChecks().AddCheck("serving", () => serving.Value ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy());
         var app = builder.Build();
         app.MapGrpcService<EchoService>();
+        app.MapGrpcHealthChecksService();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GrpcTestServer(app, name, new Uri(address).Port) { Service = service };
+        return new GrpcTestServer(app, name, new Uri(address).Port) { Service = service, _serving = serving };
     }
 
     /// <summary>Stops as a gRPC server does on shutdown: GOAWAY to its connections, calls in flight finish, the port closes.</summary>
@@ -101,11 +116,24 @@ public sealed class EchoService(string name) : Echo.EchoBase
 
     private int _streamsCompleted;
 
+    /// <summary>The HTTP request headers of the last call as they arrived here (names lower-case), metadata or not.</summary>
+    public IReadOnlyDictionary<string, string> LastHttpHeaders { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>When set, a server-streaming call writes its first message, then waits for this before the next ones.</summary>
+    public TaskCompletionSource? StreamGate { get; set; }
+
+    /// <summary>Messages written by server-streaming calls, all calls together.</summary>
+    public int StreamMessagesWritten => _streamMessagesWritten;
+
+    private int _streamMessagesWritten;
+
     private void Count(ServerCallContext context)
     {
         Interlocked.Increment(ref _calls);
         LastHeaders = context.RequestHeaders;
-        LastTe = context.GetHttpContext().Request.Headers.TE;
+        var http = context.GetHttpContext().Request.Headers;
+        LastTe = http.TE;
+        LastHttpHeaders = http.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
     }
 
     public override async Task<Message> Unary(Message request, ServerCallContext context)
@@ -113,7 +141,10 @@ public sealed class EchoService(string name) : Echo.EchoBase
         Count(context);
         // Deliberately deaf to the deadline: the gateway's own clock is what a test of it must see.
         if (request.SleepMs > 0) await Task.Delay(request.SleepMs, CancellationToken.None);
-        await context.WriteResponseHeadersAsync(new Metadata { { "served-by", name } });
+        var headers = new Metadata { { "served-by", name } };
+        // x-reply-with: NAME=VALUE adds that header to the answer (a test of what the gateway lets back through).
+        if (context.RequestHeaders.GetValue("x-reply-with")?.Split('=', 2) is [var header, var value]) headers.Add(header, value);
+        await context.WriteResponseHeadersAsync(headers);
         return new Message { Text = $"{name}: {request.Text}", Payload = request.Payload };
     }
 
@@ -124,6 +155,8 @@ public sealed class EchoService(string name) : Echo.EchoBase
         for (var i = 0; i < request.Count; i++)
         {
             await responseStream.WriteAsync(new Message { Text = $"{name} {i}", Payload = payload }, context.CancellationToken);
+            Interlocked.Increment(ref _streamMessagesWritten);
+            if (i == 0 && StreamGate is { } gate) await gate.Task.WaitAsync(context.CancellationToken);
             if (request.IntervalMs > 0 && i < request.Count - 1) await Task.Delay(request.IntervalMs, context.CancellationToken);
         }
         Interlocked.Increment(ref _streamsCompleted);

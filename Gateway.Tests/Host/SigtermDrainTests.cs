@@ -76,22 +76,27 @@ public sealed class SigtermDrainTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_an_announce_window_new_connections_are_served_then_refused_after_the_unbind()
+    public async Task With_an_announce_window_http2_gets_goaway_at_once_and_new_connections_are_served_once_then_refused_after_the_unbind()
     {
         await using var gateway = GatewayProcess.StartWithConfig(Config("announce = 2s, deadline = 10s"));
         var endpoint = (await gateway.WaitUntilReadyAsync())["public"];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var http2 = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
 
         gateway.Signal(GatewayProcess.SigTerm);
         await gateway.WaitForLineAsync("Drain started: readiness is 503", TimeSpan.FromSeconds(10));
         var signalled = Stopwatch.StartNew();
 
+        // HTTP/2 is told at the start of the announce window, before the listeners stop accepting.
+        Assert.Equal(0, await http2.WaitForGoAwayAsync(timeout.Token));
+        Assert.DoesNotContain("listeners accept no new connections", gateway.OutputText);
         using (var early = await RawHttp1Connection.OpenAsync(endpoint))
         {
             var (head, body) = await early.GetAsync("/idle", timeout.Token);
             Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(1.5), "served inside the announce window");
             Assert.Equal("idle", body);
             Assert.Contains("Connection: close", head);
+            Assert.Equal(PeerClose.Fin, await early.WaitForCloseAsync(TimeSpan.FromSeconds(5)));
         }
         await gateway.WaitForLineAsync("listeners accept no new connections", TimeSpan.FromSeconds(10));
         Assert.True(await Raw.IsRefusedAsync(endpoint));

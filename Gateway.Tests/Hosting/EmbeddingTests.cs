@@ -13,7 +13,7 @@ using Xunit;
 namespace Gateway.Tests.Hosting;
 
 /// <summary>
-/// An existing ASP.NET Core + Akka.Hosting service carrying the gateway (samples/EmbeddedService, which compiles
+/// An existing ASP.NET Core + Akka.Hosting service carrying the gateway (deploy/embedded-service, which compiles
 /// against the public surface alone): its own actor answers while the gateway drains, and on CoordinatedShutdown the
 /// gateway drains before the service's actors stop. This test reads the service only through public API too.
 /// </summary>

@@ -42,12 +42,41 @@ public sealed class UpstreamPolicyConfigTests
         Assert.Equal(0.25, Upstream(", retry-budget = 0.25").RetryBudget);
     }
 
+    [Fact]
+    public void A_grpc_health_check_calls_the_health_service_of_h2c_endpoints_and_refuses_a_path_or_expect()
+    {
+        var grpc = GatewayConfigLoader.Parse("""
+            gateway {
+              listeners.a { address = "127.0.0.1:0" }
+              upstreams.app { endpoints = ["h2c://127.0.0.1:9001"], health-check { protocol = grpc, service = "gateway.tests.Echo" } }
+              routes.app { listener = a, upstream = app }
+            }
+            """, "test.conf").Upstreams.Single().HealthCheck!;
+        Assert.Equal((HealthCheckProtocol.Grpc, "gateway.tests.Echo", "/grpc.health.v1.Health/Check", TimeSpan.FromSeconds(1)), (grpc.Protocol, grpc.Service, grpc.Path, grpc.Interval));
+        Assert.Equal(HealthCheckProtocol.Http, Upstream(", health-check { path = \"/ready\" }").HealthCheck!.Protocol);
+        foreach (var (key, expected) in new[] { ("path = \"/ready\"", "leave path out"), ("expect = \"200\"", "leave expect out") })
+        {
+            var problem = Assert.Throws<GatewayConfigException>(() => GatewayConfigLoader.Parse($$"""
+                gateway {
+                  listeners.a { address = "127.0.0.1:0" }
+                  upstreams.app { endpoints = ["h2c://127.0.0.1:9001"], health-check { protocol = grpc, {{key}} } }
+                  routes.app { listener = a, upstream = app }
+                }
+                """, "test.conf")).Message;
+            Assert.Contains(expected, problem);
+            Assert.Contains("test.conf:3", problem);
+        }
+    }
+
     [Theory]
     [InlineData(", health-check { interval = 1s }", "gateway.upstreams.app.health-check.path: missing")]
     [InlineData(", health-check { path = ready }", "gateway.upstreams.app.health-check.path: \"ready\" must start with /")]
     [InlineData(", health-check { path = \"/ready\", expect = \"2xx\" }", "gateway.upstreams.app.health-check.expect: \"2xx\" is not a list of statuses")]
     [InlineData(", health-check { path = \"/ready\", healthy-after = 0 }", "gateway.upstreams.app.health-check.healthy-after: must be at least 1")]
     [InlineData(", health-check { path = \"/ready\", intervall = 1s }", "gateway.upstreams.app.health-check.intervall: unknown key; did you mean `interval`?")]
+    [InlineData(", health-check { protocol = tcp }", "gateway.upstreams.app.health-check.protocol: \"tcp\" is not a way to check: write http (GET path) or grpc")]
+    [InlineData(", health-check { protocol = grpc }", "gateway.upstreams.app.health-check.protocol: grpc checks need HTTP/2 endpoints: write 127.0.0.1:9001 as h2c://127.0.0.1:9001")]
+    [InlineData(", health-check { path = \"/ready\", service = echo }", "gateway.upstreams.app.health-check.service: only a gRPC check asks about a service: add protocol = grpc")]
     [InlineData(", retries = 9", "gateway.upstreams.app.retries: 9 is not a number of retries from 0 (off) to 5")]
     [InlineData(", retry-budget = 150%", "gateway.upstreams.app.retry-budget: \"150%\" is not a share from 0% to 100%")]
     [InlineData(", retry-budget = lots", "gateway.upstreams.app.retry-budget: \"lots\" is not a share: write e.g. 20% or 0.2")]

@@ -6,7 +6,7 @@ using Gateway.Tests.Simulation;
 namespace Gateway.Bench.Simulation;
 
 /// <summary>
-/// 100,000 simulated connections over 4 listeners (the mix of <see cref="ScaleTests.Mix"/>: idle, in flight, stuck),
+/// 100,000 simulated connections over 4 listeners (the mix of <see cref="ScaleSpecs.Mix"/>: idle, in flight, stuck),
 /// on the production actor tree. Times and allocations are per simulated connection (OperationsPerInvoke).
 /// </summary>
 [MemoryDiagnoser]
@@ -15,7 +15,7 @@ public class DrainBenchmark
 {
     public const int Connections = 100_000;
 
-    private readonly Scenario _scenario = ScaleTests.Mix(Connections);
+    private readonly Scenario _scenario = ScaleSpecs.Mix(Connections);
     private GatewaySimulation? _simulation;
 
     [IterationSetup(Target = nameof(Drain))]
@@ -54,7 +54,7 @@ public static class Program
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var before = GC.GetTotalAllocatedBytes(precise: true);
-                using var simulation = new GatewaySimulation(ScaleTests.Mix(n), new SimulationOptions(Record: false));
+                using var simulation = new GatewaySimulation(ScaleSpecs.Mix(n), new SimulationOptions(Record: false));
                 var built = clock.Elapsed;
                 var afterBuild = GC.GetTotalAllocatedBytes(precise: true);
                 var result = simulation.Play();

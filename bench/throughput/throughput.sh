@@ -3,11 +3,13 @@
 # (upstream keep-alive) and HAProxy, with the upstream (nginx, ~100-byte answers) reached directly as the baseline.
 #  - HTTP/1.1: wrk -t1 at 32 and 128 connections, targets interleaved (A B C D E, A B C D E, …), ROUNDS rounds:
 #    medians of requests/s, p50, p99, and each proxy's CPU µs per request (user+sys of its processes ÷ requests).
-#  - HTTP/2 (h2c prior knowledge): h2load -c4 -m32 per proxy (YARP on an HTTP/2-only port).
+#  - HTTP/2 (h2c prior knowledge): h2load -c4 -m32 and -c32 -m8 per proxy (YARP on an HTTP/2-only port).
 #  - Memory: RSS with 10,000 idle keep-alive connections open, per connection.
-#  - Drain cost: graceful-stop signal → exit with those 10,000 connections open.
+#  - Drain cost: graceful-stop signal → exit with those 10,000 connections open, and the CPU the stop took.
+# Per-round ratios (gateway × HAProxy, × YARP) are printed beside the medians.
 # Everything on 127.0.0.1; every process started here is stopped here, by PID.
 # Usage: bench/throughput/throughput.sh [rounds, default 3] [seconds per wrk run, default 5]
+#   GATEWAY_DIR=DIR: run that published gateway (dotnet publish Gateway.Host -c Release -o DIR) instead of this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -28,7 +30,8 @@ need=${need/h2load/nghttp2-client}
 if [ -n "$need" ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $need; fi
 
 echo "publishing the gateway and the YARP peer (Release) in $WORK"
-dotnet publish Gateway.Host -c Release -v quiet -o "$WORK/gateway" >/dev/null
+GATEWAY=${GATEWAY_DIR:-$WORK/gateway}
+[ -n "${GATEWAY_DIR:-}" ] || dotnet publish Gateway.Host -c Release -v quiet -o "$WORK/gateway" >/dev/null
 dotnet publish bench/YarpPeer -c Release -v quiet -o "$WORK/yarp" >/dev/null
 
 mkdir -p "$WORK/up" "$WORK/ngx"
@@ -85,7 +88,7 @@ declare -A PID PORT H2PORT STOPSIG
 start() {
   case $1 in
     direct) /usr/sbin/nginx -c "$WORK/up/nginx.conf"; PID[direct]=$(cat "$WORK/up/pid"); PORT[direct]=18100 ;;
-    gateway) "$WORK/gateway/Gateway.Host" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & PID[gateway]=$!
+    gateway) "$GATEWAY/Gateway.Host" --config "$WORK/gateway.conf" > "$WORK/gateway.log" 2>&1 & PID[gateway]=$!
              PORT[gateway]=18200; H2PORT[gateway]=18200; STOPSIG[gateway]=TERM ;;
     yarp) "$WORK/yarp/YarpPeer" 127.0.0.1:18400 http://127.0.0.1:18100/ 127.0.0.1:18401 > "$WORK/yarp.log" 2>&1 & PID[yarp]=$!
           PORT[yarp]=18400; H2PORT[yarp]=18401; STOPSIG[yarp]=TERM ;;
@@ -114,7 +117,7 @@ for round in $(seq 1 "$ROUNDS"); do
       p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<< "$out")"); p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<< "$out")")
       cpu_us=$(awk -v t=$((after - before)) -v r="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz * 1e6 / r }')
       echo "round $round c=$c $t: $rps req/s p50 ${p50}ms p99 ${p99}ms cpu ${cpu_us}us/req"
-      printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$t" "$rps" "$p50" "$p99" "$cpu_us" >> "$RAW"
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$t" "$rps" "$p50" "$p99" "$cpu_us" "$round" >> "$RAW"
     done
   done
 done
@@ -122,12 +125,14 @@ done
 H2="$WORK/h2.tsv"; : > "$H2"
 if command -v h2load >/dev/null; then
   for round in $(seq 1 "$ROUNDS"); do
-    for t in gateway yarp nginx haproxy; do
-      out=$(h2load -c4 -m32 -D "$SECS" "http://127.0.0.1:${H2PORT[$t]}/" 2>&1 || true)
-      rps=$(awk '/^finished in/ {gsub(",", ""); print $4}' <<< "$out")
-      failed=$(awk '/^requests:/ {gsub(",", ""); print $10}' <<< "$out")
-      echo "round $round h2 $t: ${rps:-?} req/s, failed ${failed:-?}"
-      printf "%s\t%s\t%s\n" "$t" "${rps:-0}" "${failed:-?}" >> "$H2"
+    for load in "-c4 -m32" "-c32 -m8"; do
+      for t in gateway yarp nginx haproxy; do
+        out=$(h2load $load -D "$SECS" "http://127.0.0.1:${H2PORT[$t]}/" 2>&1 || true)
+        rps=$(awk '/^finished in/ {gsub(",", ""); print $4}' <<< "$out")
+        failed=$(awk '/^requests:/ {gsub(",", ""); print $10}' <<< "$out")
+        echo "round $round h2 $load $t: ${rps:-?} req/s, failed ${failed:-?}"
+        printf "%s\t%s\t%s\t%s\t%s\n" "$t" "${rps:-0}" "${failed:-?}" "$load" "$round" >> "$H2"
+      done
     done
   done
 fi
@@ -143,56 +148,24 @@ for round in $(seq 1 "$ROUNDS"); do
     for _ in $(seq 1 600); do grep -q ready "$WORK/idle-$t.out" 2>/dev/null && break; sleep 0.1; done
     sleep 1
     after=$(rss_kb $pids)
+    ticks_before=$(cpu_ticks $pids); ticks_last=$ticks_before
     signalled=$(date +%s%N)
     for p in ${PID[$t]}; do kill -"${STOPSIG[$t]}" "$p"; done
-    for _ in $(seq 1 3000); do kill -0 "${PID[$t]}" 2>/dev/null || break; sleep 0.01; done
+    # The stop's CPU: the processes' ticks sampled every 10 ms until they are gone (the last sample before exit).
+    for _ in $(seq 1 3000); do
+      kill -0 "${PID[$t]}" 2>/dev/null || break
+      now=$(cpu_ticks $pids 2>/dev/null) && ticks_last=$now
+      sleep 0.01
+    done
     exited=$(date +%s%N)
+    stop_cpu=$(( (ticks_last - ticks_before) * 1000 / $(getconf CLK_TCK) ))
     exec {hold}>&-
     per=$(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')
     drain=$(( (exited - signalled) / 1000000 ))
-    echo "round $round memory $t: RSS $before → $after KiB with $n idle connections ($(head -1 "$WORK/idle-$t.out")): $per KiB/conn; stop → exit ${drain} ms"
-    printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$before" "$after" "$per" "$drain" "$n" >> "$MEM"
+    echo "round $round memory $t: RSS $before → $after KiB with $n idle connections ($(head -1 "$WORK/idle-$t.out")): $per KiB/conn; stop → exit ${drain} ms, stop CPU ≥ ${stop_cpu} ms"
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$before" "$after" "$per" "$drain" "$n" "$stop_cpu" "$round" >> "$MEM"
   done
 done
 
-python3 - "$RAW" "$H2" "$MEM" "$ROUNDS" "$SECS" "$IDLE" <<'PY' | tee "$RESULT"
-import sys, statistics, subprocess, datetime, os
-raw, h2, mem, rounds, secs, idle = sys.argv[1:7]
-rows = [l.split("\t") for l in open(raw).read().split("\n") if l]
-med = {}
-for c in ("32", "128"):
-    for t in ("direct", "gateway", "yarp", "nginx", "haproxy"):
-        rs = [r for r in rows if r[0] == c and r[1] == t]
-        med[c, t] = [statistics.median(float(r[i]) for r in rs) for i in (2, 3, 4, 5)]
-def sh(cmd): return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip() or subprocess.run(cmd, shell=True, capture_output=True, text=True).stderr.strip()
-print(f"# Data path — {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC\n")
-print(f"Machine: {os.cpu_count()} cores, {sh('uname -r')}; {sh('dotnet --version')} SDK; {sh('nginx -v')}; {sh('haproxy -v | head -1')}; {sh('wrk -v | head -1')}.")
-print(f"Command: `bench/throughput/throughput.sh {rounds} {secs}` — wrk -t1, {secs}s per run, targets interleaved, medians of {rounds} rounds;")
-print("load generator, proxies and upstream (nginx, ~100-byte answers) share the cores. CPU µs/request: user+sys of the proxy's processes ÷ requests.\n")
-print("| conns | target | req/s | × direct | × YARP | p50 ms | p99 ms | CPU µs/req | CPU × YARP |")
-print("|---|---|---|---|---|---|---|---|---|")
-for c in ("32", "128"):
-    d, y = med[c, "direct"], med[c, "yarp"]
-    for t in ("direct", "gateway", "yarp", "nginx", "haproxy"):
-        m = med[c, t]
-        cpu = "—" if t == "direct" else f"{m[3]:.1f}"
-        cpux = "—" if t == "direct" else f"{m[3] / y[3]:.2f}"
-        print(f"| {c} | {t} | {m[0]:.0f} | {m[0] / d[0]:.2f} | {m[0] / y[0]:.2f} | {m[1]:.2f} | {m[2]:.2f} | {cpu} | {cpux} |")
-h = [l.split("\t") for l in open(h2).read().split("\n") if l]
-if h:
-    print("\nHTTP/2 (h2load -c4 -m32, h2c prior knowledge):\n")
-    print("| target | req/s (median) | × YARP |\n|---|---|---|")
-    hm = {t: statistics.median(float(r[1]) for r in h if r[0] == t) for t in ("gateway", "yarp", "nginx", "haproxy")}
-    for t, v in hm.items(): print(f"| {t} | {v:.0f} | {v / hm['yarp']:.2f} |" if hm['yarp'] else f"| {t} | {v:.0f} | — |")
-m = [l.split("\t") for l in open(mem).read().split("\n") if l]
-print(f"\nIdle keep-alive connections ({int(idle):,}; HAProxy fewer if its descriptors do not fit): RSS and graceful stop (gateway SIGTERM, YARP SIGTERM, nginx SIGQUIT, HAProxy SIGUSR1), medians of {rounds} rounds (each round starts the targets afresh):\n")
-print("| target | idle connections | RSS before (KiB) | RSS with them | KiB per connection | × YARP | stop → exit (ms) | × YARP | stops (ms) |\n|---|---|---|---|---|---|---|---|---|")
-mm = {}
-for t in ("gateway", "yarp", "nginx", "haproxy"):
-    rs = [r for r in m if r[0] == t]
-    if rs: mm[t] = (rs, [statistics.median(float(r[i]) for r in rs) for i in (1, 2, 3, 4)])
-for t, (rs, (b, a, per, stop)) in mm.items():
-    y = mm.get("yarp", (None, [1, 1, 1, 1]))[1]
-    print(f"| {t} | {int(rs[0][5]):,} | {b:.0f} | {a:.0f} | {per:.2f} | {per / y[2]:.2f} | {stop:.0f} | {stop / y[3]:.2f} | {', '.join(r[4] for r in rs)} |")
-PY
+python3 bench/throughput/summary.py "$RAW" "$H2" "$MEM" "$ROUNDS" "$SECS" "$IDLE" | tee "$RESULT"
 echo "written to $RESULT"

@@ -8,7 +8,7 @@ namespace Gateway.Tests.Simulation;
 /// <summary>
 /// Many connections over 4 listeners drained in one simulation (the benchmark in bench/Simulation runs 100,000).
 /// </summary>
-public sealed class ScaleTests(ITestOutputHelper output)
+public sealed class ScaleSpecs(ITestOutputHelper output)
 {
     /// <summary>
     /// A fixed mix: 2 in 5 idle, 2 in 5 with a request that ends during the drain, 1 in 5 stuck (forced at the

@@ -11,7 +11,7 @@ namespace Gateway.Tests.Simulation;
 /// drain and undrain, a signal, a second signal — at random moments against the production tree on virtual time,
 /// and on chosen moments for each of its states. Every run must keep <see cref="DrainDriverProperties"/>.
 /// </summary>
-public sealed class DrainDriverPropertyTests(ITestOutputHelper output)
+public sealed class DrainDriverPropertySpecs(ITestOutputHelper output)
 {
     private const int Cases = 300;
 

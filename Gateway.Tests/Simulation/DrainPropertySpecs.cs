@@ -9,7 +9,7 @@ namespace Gateway.Tests.Simulation;
 /// The drain rules checked on generated scenarios played against the real actor tree. A failure prints the seed (set
 /// <c>GATEWAY_SIM_SEED</c> to replay it alone), the shrunk scenario, the rules it broke and its timeline.
 /// </summary>
-public sealed class DrainPropertyTests(ITestOutputHelper output)
+public sealed class DrainPropertySpecs(ITestOutputHelper output)
 {
     private const int Cases = 200;
 

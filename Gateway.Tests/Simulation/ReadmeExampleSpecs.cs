@@ -4,7 +4,7 @@ using Xunit;
 namespace Gateway.Tests.Simulation;
 
 /// <summary>The example of the README section "Simulating a shutdown in your tests", kept passing here.</summary>
-public sealed class ReadmeExampleTests
+public sealed class ReadmeExampleSpecs
 {
     [Fact]
     public void My_drain_settings_cut_only_the_endless_stream()
