@@ -16,14 +16,18 @@ public sealed class GatewayApplication
     }
 
     public WebApplication App { get; }
-    public GatewayRuntime Runtime { get; }
+    internal GatewayRuntime Runtime { get; }
 
     /// <summary>The admin listener (its address is the bound one: port 0 in the config becomes real here).</summary>
-    public ListenerHandle Admin => Runtime.Listeners.Admin;
+    internal ListenerHandle Admin => Runtime.Listeners.Admin;
 
     /// <summary>Binds every socket and builds the application; nothing is served before <c>App.StartAsync</c>.</summary>
     /// <exception cref="GatewayConfigException">An address cannot be bound.</exception>
-    public static GatewayApplication Create(GatewaySettings settings, Action<ILoggingBuilder>? logging = null, InheritedListeners? inherited = null)
+    public static GatewayApplication Create(GatewaySettings settings, Action<ILoggingBuilder>? logging = null) =>
+        Create(settings, logging, inherited: null);
+
+    /// <summary>As above, for a generation that takes over the sockets of its predecessor (or of systemd).</summary>
+    internal static GatewayApplication Create(GatewaySettings settings, Action<ILoggingBuilder>? logging, InheritedListeners? inherited)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();

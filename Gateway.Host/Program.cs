@@ -7,7 +7,7 @@ using Gateway.HotRestart;
 namespace Gateway.Host;
 
 /// <summary>The gateway service: <c>gateway [--config FILE] [--hot-restart]</c> and the operator commands.</summary>
-public static class Program
+public static partial class Program
 {
     public static async Task<int> Main(string[] args)
     {
@@ -46,7 +46,7 @@ public static class Program
                         $"{settings.Cluster.Port}): send SIGTERM instead — the node drains, leaves the cluster, and its successor joins");
                 inherited = predecessor?.RequestListeners();
             }
-            gateway = GatewayApplication.Create(settings, inherited: inherited ?? SystemdSockets.FromEnvironment());
+            gateway = GatewayApplication.Create(settings, logging: null, inherited: inherited ?? SystemdSockets.FromEnvironment());
         }
         catch (GatewayConfigException e)
         {
@@ -85,26 +85,24 @@ public static class Program
             return ExitCodes.Config;
         }
         if (options.HotRestart && predecessor is null)
-            app.Logger.LogWarning("--hot-restart: no gateway is running on {Socket} (the control socket of {Config}); started a fresh one (generation {Generation})",
-                runtime.Settings.HotRestart.SocketPath, runtime.Settings.Source, runtime.Generation);
+            Log.NoPredecessor(app.Logger, runtime.Settings.HotRestart.SocketPath, runtime.Settings.Source, runtime.Generation);
         if (predecessor is not null)
         {
             using (predecessor)
             {
                 var draining = predecessor.Ready(runtime.Inherited);
-                app.Logger.LogInformation("Hot restart: generation {Generation} serves [{Listeners}]; the previous generation {State}",
-                    runtime.Generation, string.Join(", ", runtime.Inherited), draining ? "drains" : "did not confirm");
+                Log.ServingAfterPredecessor(app.Logger, runtime.Generation, string.Join(", ", runtime.Inherited), draining ? "drains" : "did not confirm");
             }
         }
         using var handoff = HandoffServer.Start(runtime, app.Lifetime, app.Logger);
         using (new ShutdownSignals(app.Lifetime, runtime, app.Logger))
         {
             reloadSignal.Attach(app.Services.GetRequiredService<GatewayReloader>());
-            app.Logger.LogInformation("Gateway generation {Generation} ready (pid {Pid})", runtime.Generation, Environment.ProcessId);
+            Log.Ready(app.Logger, runtime.Generation, Environment.ProcessId);
             await app.WaitForShutdownAsync();
             reloadSignal.Detach();
         }
-        app.Logger.LogInformation("Gateway generation {Generation} stopped", runtime.Generation);
+        Log.Stopped(app.Logger, runtime.Generation);
         await app.DisposeAsync();
         // Akka.Hosting sets the exit code to -1 when the actor system stops for any reason but a CLR exit (a
         // requested cluster leave among them): a node that drained and left as asked exits 0. A downed node exits 1,
@@ -117,16 +115,15 @@ public static class Program
     private static void LogStartup(ILogger logger, GatewayApplication gateway, string sockets)
     {
         var settings = gateway.Runtime.Settings;
-        logger.LogInformation("Configuration: {Source} ({Listeners} listener(s), {Routes} route(s), {Upstreams} upstream(s); announce {Announce}s, deadline {Deadline}s)",
-            settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
+        Log.Configuration(logger, settings.Source, settings.Listeners.Count, settings.Routes.Count, settings.Upstreams.Count,
             settings.Drain.Announce.TotalSeconds, settings.Drain.Deadline.TotalSeconds);
-        foreach (var note in settings.Notes) logger.LogWarning("Configuration: {Note}", note);
+        foreach (var note in settings.Notes) Log.ConfigurationNote(logger, note);
         foreach (var listener in gateway.Runtime.Listeners.All)
-            logger.LogInformation("Listener {Name} listening on {Scheme}://{Address}{Origin}", listener.Name,
+            Log.Listening(logger, listener.Name,
                 listener.Protocol == Gateway.Configuration.ListenerProtocol.Tcp ? "tcp" : listener.Tls is null ? "http" : "https", listener.Address,
                 listener.Adopted ? " (socket taken over)" : "");
-        logger.LogInformation("Admin listening on http://{Address}", gateway.Admin.Address);
-        logger.LogInformation("Sockets: {Sockets}", sockets);
+        Log.AdminListening(logger, gateway.Admin.Address);
+        Log.Sockets(logger, sockets);
     }
 }
 

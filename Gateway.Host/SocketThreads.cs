@@ -3,7 +3,7 @@ namespace Gateway.Host;
 /// <summary>
 /// Runs socket completions inline on the runtime's socket threads instead of queueing each one to the thread pool, so a
 /// proxied request stays on one thread from the client's bytes to the upstream's answer and back (Kestrel schedules
-/// inline too, see RecordingListenerFactory). Measured with bench/throughput on 2 cores: about a third less CPU per
+/// inline too, see Listeners/OwnedSocketTransport). Measured with bench/throughput on 2 cores: about a third less CPU per
 /// request. One thread fewer than the cores, because the actors, timers and the GC need a core as well: with as many
 /// socket threads as cores the p99 latency doubled there.
 /// </summary>

@@ -4,7 +4,7 @@ namespace Gateway.Cluster;
 /// The cluster-wide drain budget: a node asks for a slot before it drains and gives it back when its drain is over.
 /// Nodes are named by their Akka address (a string, so the messages cross the wire with the default serializer).
 /// </summary>
-public static class DrainBudgetProtocol
+internal static class DrainBudgetProtocol
 {
     /// <summary>Node → budget (retried every second until granted): may I drain? Answered with granted or queued.</summary>
     public sealed record RequestSlot(string Node, DateTimeOffset RequestedAt)

@@ -7,7 +7,7 @@ namespace Gateway.Cluster;
 /// What the drain waits on in a cluster: a slot of the cluster-wide budget. A node keeps serving (and stays ready)
 /// while it waits; when only <c>queue-reserve</c> of its deadline is left, or the drain is forced, it drains anyway.
 /// </summary>
-public sealed class DrainGate
+internal sealed class DrainGate
 {
     private readonly IActorRef _slot;
     private readonly ILogger _logger;

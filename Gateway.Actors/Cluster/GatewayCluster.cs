@@ -13,7 +13,7 @@ namespace Gateway.Cluster;
 /// and the cluster view. Leaving needs nothing extra: a leave runs CoordinatedShutdown from its first phase, so the
 /// service phases (the drain, see ShutdownPhases) run before the cluster phases.
 /// </summary>
-public sealed class GatewayCluster
+internal sealed class GatewayCluster
 {
     // Only Akka.Actor types in fields: a gateway that is not clustered never loads the cluster assemblies.
     private readonly ActorSystem _system;
@@ -27,8 +27,9 @@ public sealed class GatewayCluster
 
     private Akka.Cluster.Cluster Node => Akka.Cluster.Cluster.Get(_system);
 
-    private GatewayCluster(ActorSystem system, DrainGate gate, IActorRef replication, IActorRef endpointDrains, IActorRef view, ILogger logger)
+    private GatewayCluster(ActorSystem system, DrainGate gate, RouteVersion version, IActorRef replication, IActorRef endpointDrains, IActorRef view, ILogger logger)
     {
+        Version = version;
         _logger = logger;
         _system = system;
         Gate = gate;
@@ -36,6 +37,9 @@ public sealed class GatewayCluster
         _endpointDrains = endpointDrains;
         _view = view;
     }
+
+    /// <summary>The version of the replicated routes and upstreams in force on this node.</summary>
+    internal RouteVersion Version { get; }
 
     /// <summary>The cluster-wide drain budget, as this node waits on it.</summary>
     public DrainGate Gate { get; }
@@ -58,14 +62,15 @@ public sealed class GatewayCluster
         var slot = system.ActorOf(DrainSlot.Props(budget, self, slotState, logger), "drain-slot");
 
         var replicator = DistributedData.Get(system).Replicator;
-        var replication = system.ActorOf(RouteReplication.Props(replicator, cluster.SelfUniqueAddress, runtime,
+        var version = new RouteVersion();
+        var replication = system.ActorOf(RouteReplication.Props(replicator, cluster.SelfUniqueAddress, runtime, version,
             provider.GetRequiredService<GatewayReloader>, logger), "route-replication");
         var endpointDrains = system.ActorOf(EndpointDrainReplication.Props(replicator, cluster.SelfUniqueAddress,
             runtime.EndpointDrains, logger), "endpoint-drains");
         var view = system.ActorOf(ClusterView.Props(replicator, cluster, runtime, slotState, logger), "cluster-view");
 
         cluster.RegisterOnMemberUp(() => ClusterLog.Joined(logger, self, settings.ToString()));
-        return new GatewayCluster(system, new DrainGate(slot, slotState, logger), replication, endpointDrains, view, logger);
+        return new GatewayCluster(system, new DrainGate(slot, slotState, logger), version, replication, endpointDrains, view, logger);
     }
 
     /// <summary>Drains (or undrains) an endpoint on every node; completes once this node applies it.</summary>

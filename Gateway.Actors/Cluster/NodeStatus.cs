@@ -10,7 +10,7 @@ public sealed record NodeStatus(string Drain, string Phase, int Generation, long
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? Upstreams = null)
 {
     /// <summary>This node now: serving, queued (waiting for a drain slot, still serving and ready), draining or drained.</summary>
-    public static NodeStatus Of(GatewayRuntime runtime, SlotState slot)
+    internal static NodeStatus Of(GatewayRuntime runtime, SlotState slot)
     {
         var phase = runtime.State.Phase;
         var drain = phase switch

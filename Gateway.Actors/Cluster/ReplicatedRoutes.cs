@@ -8,7 +8,7 @@ namespace Gateway.Cluster;
 /// The routes and upstreams one node applied, as the cluster replicates them: versioned (the highest version wins
 /// everywhere), with the node it came from. Listeners are not in it: their addresses stay per node.
 /// </summary>
-public sealed record ReplicatedRoutes(
+internal sealed record ReplicatedRoutes(
     long Version,
     string Origin,
     DateTimeOffset PublishedAt,

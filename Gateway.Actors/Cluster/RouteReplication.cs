@@ -33,17 +33,19 @@ internal sealed class RouteReplication : ReceiveActor
     private readonly IActorRef _replicator;
     private readonly UniqueAddress _self;
     private readonly GatewayRuntime _runtime;
+    private readonly RouteVersion _version;
     private readonly Func<GatewayReloader> _reloader;
     private readonly ILogger _logger;
     private ReplicatedRoutes? _next;
     private bool _applying;
     private long _seen;
 
-    public RouteReplication(IActorRef replicator, UniqueAddress self, GatewayRuntime runtime, Func<GatewayReloader> reloader, ILogger logger)
+    public RouteReplication(IActorRef replicator, UniqueAddress self, GatewayRuntime runtime, RouteVersion version, Func<GatewayReloader> reloader, ILogger logger)
     {
         _replicator = replicator;
         _self = self;
         _runtime = runtime;
+        _version = version;
         _reloader = reloader;
         _logger = logger;
         Receive<Changed>(c => c.Key.Equals(Key), c => OnReplicated(c.Get(Key).Value));
@@ -54,16 +56,16 @@ internal sealed class RouteReplication : ReceiveActor
         Receive<IUpdateFailure>(_ => { });
     }
 
-    public static Props Props(IActorRef replicator, UniqueAddress self, GatewayRuntime runtime, Func<GatewayReloader> reloader, ILogger logger) =>
-        Akka.Actor.Props.Create(() => new RouteReplication(replicator, self, runtime, reloader, logger));
+    public static Props Props(IActorRef replicator, UniqueAddress self, GatewayRuntime runtime, RouteVersion version, Func<GatewayReloader> reloader, ILogger logger) =>
+        Akka.Actor.Props.Create(() => new RouteReplication(replicator, self, runtime, version, reloader, logger));
 
     protected override void PreStart() => _replicator.Tell(Dsl.Subscribe(Key, Self));
 
     private void OnPublish(Publish publish)
     {
-        var version = Math.Max(_seen, _runtime.ConfigVersion) + 1;
+        var version = Math.Max(_seen, _version.Value) + 1;
         _seen = version;
-        _runtime.ConfigVersion = version;
+        _version.AdvanceTo(version);
         var routes = new ReplicatedRoutes(version, _self.Address.ToString(), DateTimeOffset.UtcNow, publish.Settings.Routes, publish.Settings.Upstreams);
         var json = routes.ToJson();
         _replicator.Tell(Dsl.Update(Key, new LWWRegister<string>(_self, "", 0), WriteAll,
@@ -87,7 +89,7 @@ internal sealed class RouteReplication : ReceiveActor
         if (routes is null) return;
         _seen = Math.Max(_seen, routes.Version);
         // Our own publication, or one already applied.
-        if (routes.Version <= _runtime.ConfigVersion) return;
+        if (routes.Version <= _version.Value) return;
         if (_applying)
         {
             _next = routes;
@@ -112,14 +114,14 @@ internal sealed class RouteReplication : ReceiveActor
         var routes = applied.Routes;
         if (applied.Error is null)
         {
-            _runtime.ConfigVersion = Math.Max(_runtime.ConfigVersion, routes.Version);
+            _version.AdvanceTo(routes.Version);
             ClusterLog.RoutesApplied(_logger, routes.Version, routes.Origin, (DateTimeOffset.UtcNow - routes.PublishedAt).TotalMilliseconds, applied.Report!);
         }
         else
         {
             ClusterLog.RoutesRejected(_logger, routes.Version, routes.Origin, applied.Error);
         }
-        if (_next is { } next && next.Version > _runtime.ConfigVersion)
+        if (_next is { } next && next.Version > _version.Value)
         {
             _next = null;
             Apply(next);

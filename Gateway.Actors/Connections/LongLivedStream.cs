@@ -9,13 +9,13 @@ namespace Gateway.Connections;
 /// </summary>
 internal sealed class LongLivedStream : IDisposable
 {
-    private readonly KestrelConnection _connection;
+    private readonly ConnectionStreams _streams;
     private readonly CancellationTokenSource _goodbye = new();
     private int _disposed;
 
-    internal LongLivedStream(KestrelConnection connection, StreamSettings settings)
+    internal LongLivedStream(ConnectionStreams streams, StreamSettings settings)
     {
-        _connection = connection;
+        _streams = streams;
         Settings = settings;
     }
 
@@ -37,7 +37,7 @@ internal sealed class LongLivedStream : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        _connection.StreamEnded(this);
+        _streams.Ended(this);
         _goodbye.Dispose();
     }
 

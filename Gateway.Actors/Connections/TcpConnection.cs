@@ -27,7 +27,8 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     private readonly CancellationTokenSource _stop = new();
     private Socket? _upstreamSocket;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _lastActivity = Environment.TickCount64;
+    private readonly TimeProvider _time;
+    private long _lastActivity;
     private int _forced;
     private UpstreamEndpoint? _endpoint;
 
@@ -37,6 +38,9 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _listener = listener;
         _upstream = upstream;
         _logger = logger;
+        _time = listener.Time;
+        _lastActivity = _time.GetTimestamp();
+        OpenedAt = _time.GetUtcNow();
         Id = "tcp-" + Interlocked.Increment(ref _ids);
         Remote = socket.RemoteEndPoint?.ToString() ?? "?";
     }
@@ -47,21 +51,21 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     /// <summary>The relay is its one unit of work: 1 while open.</summary>
     public int InFlight => _closed.Task.IsCompleted ? 0 : 1;
     public Task Closed => _closed.Task;
-    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset OpenedAt { get; }
     public TimeSpan? IdleTimeout => _listener.IdleTimeout;
-    public TimeSpan IdleFor => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastActivity));
+    public TimeSpan IdleFor => _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
 
     /// <summary>Where this connection's bytes go (round-robin over the upstream's endpoints).</summary>
     public EndPoint? Endpoint { get; private set; }
 
     public override string ToString() =>
-        $"{Id} from {Remote} to {Endpoint} (upstream {_upstream.Name}), open {(DateTimeOffset.UtcNow - OpenedAt).TotalSeconds:0.0}s, idle {IdleFor.TotalSeconds:0.0}s";
+        $"{Id} from {Remote} to {Endpoint} (upstream {_upstream.Name}), open {(_time.GetUtcNow() - OpenedAt).TotalSeconds:0.0}s, idle {IdleFor.TotalSeconds:0.0}s";
 
     /// <summary>Starts the relay; the connection counts as open from here until both directions have ended.</summary>
     public void Start()
     {
-        _listener.ConnectionOpened();
-        _listener.RequestStarted(connectionBecameActive: true);
+        _listener.Counters.ConnectionOpened();
+        _listener.Counters.RequestStarted(connectionBecameActive: true);
         _upstream.Enter();
         // Counted on its endpoint while open, so that draining the endpoint waits for this connection too.
         if (_upstream.Endpoints.Lease() is not { } endpoint)
@@ -130,7 +134,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         }
     }
 
-    private void Touch(long _) => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    private void Touch(long _) => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
     private void Ended(Socket? upstream)
     {
@@ -138,8 +142,8 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _socket.Dispose();
         _endpoint?.Leave();
         _upstream.Leave();
-        _listener.RequestEnded(connectionBecameIdle: true);
-        _listener.ConnectionClosed();
+        _listener.Counters.RequestEnded(connectionBecameIdle: true);
+        _listener.Counters.ConnectionClosed();
         _closed.TrySetResult();
     }
 
@@ -159,7 +163,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     public void Abort(string reason)
     {
         if (_closed.Task.IsCompleted || Interlocked.Exchange(ref _forced, 1) == 1) return;
-        _listener.ConnectionForced();
+        _listener.Counters.ConnectionForced();
         Shutdown();
     }
 

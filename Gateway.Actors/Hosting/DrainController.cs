@@ -9,7 +9,7 @@ namespace Gateway.Hosting;
 /// /ready with 503, until the drain is taken back (at any point before an exit). A cluster node waits for a slot of
 /// the drain budget first.
 /// </summary>
-public sealed partial class DrainController(GatewayRuntime runtime, ILogger<DrainController> logger)
+internal partial class DrainController(GatewayRuntime runtime, ILogger<DrainController> logger)
 {
     /// <summary>How long an operator's request waits for the driver's answer (an undrain: until the listeners accept again).</summary>
     private static readonly TimeSpan AnswerLimit = TimeSpan.FromSeconds(15);

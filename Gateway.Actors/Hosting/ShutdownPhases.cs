@@ -78,7 +78,7 @@ internal static partial class ShutdownPhases
             await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Finished),
                 cs.Timeout(CoordinatedShutdown.PhaseServiceRequestsDone));
             foreach (var listener in runtime.Listeners.All)
-                Log.ListenerSummary(logger, listener.Name, listener.AcceptedConnections, listener.ForcedConnections, listener.OpenConnections);
+                Log.ListenerSummary(logger, listener.Name, listener.Counters.AcceptedConnections, listener.Counters.ForcedConnections, listener.Counters.OpenConnections);
             return Done.Instance;
         });
     }

@@ -3,7 +3,7 @@ using Akka.Actor;
 namespace Gateway.Hosting;
 
 /// <summary>Asking the gateway tree from outside, where the asked actor may already have stopped.</summary>
-public static class TreeAsk
+internal static class TreeAsk
 {
     /// <summary>Asks <paramref name="actor"/>; a stopped actor (e.g. forced earlier) answers null instead of hanging.</summary>
     public static async Task<T?> AskOrStopped<T>(IActorRef actor, object message, TimeSpan timeout) where T : class

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Gateway.HotRestart;
 
 /// <summary>The new generation's side of a hot restart: receive the listening sockets, then say READY.</summary>
-public sealed class HandoffClient : IDisposable
+internal sealed class HandoffClient : IDisposable
 {
     private readonly Socket _socket;
 

@@ -82,7 +82,7 @@ internal static class HandoffProtocol
 }
 
 /// <summary>A listening socket received from the previous generation.</summary>
-public sealed record InheritedSocket(IPEndPoint Address, int Descriptor);
+internal sealed record InheritedSocket(IPEndPoint Address, int Descriptor);
 
 /// <summary>What the previous generation handed over: its generation number and its listening sockets by name.</summary>
-public sealed record InheritedListeners(int Generation, IReadOnlyDictionary<string, InheritedSocket> Sockets);
+internal sealed record InheritedListeners(int Generation, IReadOnlyDictionary<string, InheritedSocket> Sockets);

@@ -12,7 +12,7 @@ namespace Gateway.HotRestart;
 /// listening sockets, and once the successor is ready stops accepting (leaving the sockets open) and drains.
 /// A successor that fails before READY changes nothing here.
 /// </summary>
-public sealed partial class HandoffServer : IDisposable
+internal partial class HandoffServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly GatewayRuntime _runtime;
@@ -145,16 +145,16 @@ public sealed partial class HandoffServer : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Hot restart: generation {Generation} listens for a successor at {Path}")]
+        [LoggerMessage(EventId = EventIds.HandoffListening, Level = LogLevel.Information, Message = "Hot restart: generation {Generation} listens for a successor at {Path}")]
         public static partial void Listening(ILogger logger, string path, int generation);
 
-        [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Hot restart: another live gateway holds {Path}; this process cannot be taken over")]
+        [LoggerMessage(EventId = EventIds.HandoffPathTaken, Level = LogLevel.Warning, Message = "Hot restart: another live gateway holds {Path}; this process cannot be taken over")]
         public static partial void PathTaken(ILogger logger, string path);
 
-        [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Hot restart aborted: {Reason}")]
+        [LoggerMessage(EventId = EventIds.HandoffAborted, Level = LogLevel.Warning, Message = "Hot restart aborted: {Reason}")]
         public static partial void HandoffAborted(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Hot restart: generation {Generation} handed over listeners [{Listeners}] and drains")]
+        [LoggerMessage(EventId = EventIds.HandedOver, Level = LogLevel.Information, Message = "Hot restart: generation {Generation} handed over listeners [{Listeners}] and drains")]
         public static partial void HandedOver(ILogger logger, int generation, string listeners);
     }
 }

@@ -8,7 +8,7 @@ namespace Gateway.HotRestart;
 /// <c>LISTEN_PID</c>), named by <c>FileDescriptorName=</c> (<c>LISTEN_FDNAMES</c>). systemd keeps its own copy, so
 /// connections queue in the kernel across a restart of the service and none is refused.
 /// </summary>
-public static class SystemdSockets
+internal static class SystemdSockets
 {
     private const int FirstDescriptor = 3;
 

@@ -4,7 +4,7 @@ namespace Gateway.Lifecycle;
 /// What the host asks of the <see cref="DrainDriver"/>: the signal handlers, CoordinatedShutdown's phases, the admin
 /// API and the hot restart all speak to it through these, and nothing else moves the drain's timeline.
 /// </summary>
-public static class DrainCommands
+internal static class DrainCommands
 {
     /// <summary>
     /// Start a drain (t = 0 is now), or join the one under way. <paramref name="Exit"/>: the process leaves once
@@ -58,7 +58,7 @@ public static class DrainCommands
 }
 
 /// <summary>What a <see cref="DrainCommands.Begin"/> came to.</summary>
-public enum BeginResult
+internal enum BeginResult
 {
     /// <summary>The drain began (a cluster node may first wait for a slot of the drain budget, serving meanwhile).</summary>
     Started,
@@ -69,7 +69,7 @@ public enum BeginResult
 }
 
 /// <summary>What an <see cref="DrainCommands.Undrain"/> came to.</summary>
-public enum UndrainResult
+internal enum UndrainResult
 {
     /// <summary>Serving again: every listener accepts, readiness is 200.</summary>
     Serving,
@@ -86,7 +86,7 @@ public enum UndrainResult
 }
 
 /// <summary>Points of a drain that CoordinatedShutdown's phases wait for.</summary>
-public enum DrainMilestone
+internal enum DrainMilestone
 {
     /// <summary>The announce window is over: listeners are told to stop accepting.</summary>
     AnnounceOver,

@@ -12,49 +12,10 @@ namespace Gateway.Lifecycle;
 /// upstream. A drain goes to the listeners first; once every listener has stopped (so no request is in flight), to
 /// the upstreams; then this actor reports <see cref="DrainComplete"/> and stops, last.
 /// </summary>
-public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
+internal partial class GatewaySupervisor : ReceiveActor, IWithTimers
 {
     /// <summary>The conventional name of the supervisor under /user.</summary>
     public const string Name = "gateway";
-
-    /// <summary>A connection accepted by the named listener; forwarded to its <see cref="ListenerActor"/>.</summary>
-    public sealed record ConnectionAccepted(string Listener, IConnectionPort Connection)
-    {
-        public override string ToString() => $"ConnectionAccepted({Listener}, {Connection.Id})";
-    }
-
-    /// <summary>A reload added a listener (its socket is bound and served); it gets its own ListenerActor.</summary>
-    public sealed record AddListener(IListenerPort Port)
-    {
-        public override string ToString() => $"AddListener({Port.Name})";
-    }
-
-    /// <summary>A reload removed a listener: it drains (stops accepting, its connections finish) and stops.</summary>
-    public sealed record RetireListener(string Name, Drain Drain)
-    {
-        public override string ToString() => $"RetireListener({Name})";
-    }
-
-    /// <summary>
-    /// A drain of one listener (its own <see cref="DrainDriver"/>): <paramref name="Message"/> goes to that listener's
-    /// actor as if sent by the driver, and its answers go straight back to the driver.
-    /// </summary>
-    public sealed record ToListener(string Name, object Message)
-    {
-        public override string ToString() => $"ToListener({Name}, {Message})";
-    }
-
-    /// <summary>A reload added (or replaced) an upstream pool.</summary>
-    public sealed record AddUpstream(IUpstreamPort Port)
-    {
-        public override string ToString() => $"AddUpstream({Port.Name})";
-    }
-
-    /// <summary>A reload removed (or replaced) an upstream pool: it closes once its in-flight requests are done.</summary>
-    public sealed record RetireUpstream(IUpstreamPort Port, Drain Drain)
-    {
-        public override string ToString() => $"RetireUpstream({Port.Name})";
-    }
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IUpstreamPort, IActorRef> _upstreamByPort = [];
@@ -62,18 +23,18 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _listenerByName = [];
     private readonly DrainTracker _listeners = new();
     private readonly DrainTracker _upstreams = new();
-    private readonly List<IActorRef> _unbindRequesters = [];
-    private readonly HashSet<IActorRef> _unbindPending = [];
+    private readonly ListenerRound _unbind = new();
+    private readonly ListenerRound _resume = new();
     private readonly HashSet<IActorRef> _drainedListeners = [];
-    private readonly List<IActorRef> _resumeRequesters = [];
-    private readonly HashSet<IActorRef> _resumePending = [];
-    private readonly List<string> _resumeFailures = [];
     private DrainOutcome _upstreamOutcome = DrainOutcome.Completed;
     private bool _overdue;
     private bool _reportedResumable;
 
-    public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams)
+    private readonly Random _random;
+
+    public GatewaySupervisor(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams, Random random)
     {
+        _random = random;
         foreach (var port in listeners) StartListener(port);
         foreach (var port in upstreams) StartUpstream(port);
 
@@ -145,9 +106,13 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The Props shared by production and simulations: nothing here knows which world it is in.</summary>
-    public static Props Props(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams) =>
-        Akka.Actor.Props.Create(() => new GatewaySupervisor(listeners, upstreams));
+    /// <summary>
+    /// The Props shared by production and simulations: nothing here knows which world it is in. <paramref name="random"/>
+    /// spreads the closes of idle connections (default <see cref="Random.Shared"/>; a simulation passes its own, which
+    /// must be safe to share between the connection actors unless they run on one thread).
+    /// </summary>
+    public static Props Props(IReadOnlyList<IListenerPort> listeners, IReadOnlyList<IUpstreamPort> upstreams, Random? random = null) =>
+        Akka.Actor.Props.Create(() => new GatewaySupervisor(listeners, upstreams, random ?? Random.Shared));
 
     /// <summary>A failing listener or upstream keeps its state, its connections and its pool.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
@@ -158,7 +123,7 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
 
     private void StartListener(IListenerPort port)
     {
-        var child = Context.Watch(Context.ActorOf(ListenerActor.Props(port), ChildName("listener-", port.Name)));
+        var child = Context.Watch(Context.ActorOf(ListenerActor.Props(port, _random), ChildName("listener-", port.Name)));
         _listenerByName[port.Name] = child;
         _listeners.Add(child);
         if (_listeners.Current is { } drain) child.Tell(drain);
@@ -190,31 +155,6 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             listener.Tell(new ListenerActor.ConnectionOpened(accepted.Connection));
         else
             accepted.Connection.Abort("listener is gone");
-    }
-
-    private void OnStopAccepting(StopAccepting stop)
-    {
-        _unbindRequesters.Add(Sender);
-        if (_unbindPending.Count == 0)
-            foreach (var listener in _listeners.Alive)
-            {
-                _unbindPending.Add(listener);
-                listener.Tell(stop);
-            }
-        ReplyUnboundWhenDone();
-    }
-
-    private void UnbindDone(IActorRef listener)
-    {
-        _unbindPending.Remove(listener);
-        ReplyUnboundWhenDone();
-    }
-
-    private void ReplyUnboundWhenDone()
-    {
-        if (_unbindPending.Count > 0) return;
-        foreach (var requester in _unbindRequesters) requester.Tell(new AcceptingStopped(Self.Path.Name));
-        _unbindRequesters.Clear();
     }
 
     private void OnDrain(Drain drain)
@@ -268,38 +208,6 @@ public sealed class GatewaySupervisor : ReceiveActor, IWithTimers
             return;
         }
         Context.Stop(Self);
-    }
-
-    /// <summary>
-    /// An operator's drain is taken back: every listener accepts again (re-opening its socket); answered with
-    /// <see cref="Resumed"/> once they all do, naming those that could not. The next drain counts afresh.
-    /// </summary>
-    private void OnResume(Resume resume)
-    {
-        if (_listeners.Current is { Resumable: false })
-        {
-            Sender.Tell(new Resumed(Self.Path.Name, ["the gateway is leaving (its drain leads to exit)"]));
-            return;
-        }
-        _log.Debug("Drain taken back: {0} listener(s) accept again", _listeners.Alive.Count);
-        _listeners.Reset();
-        _reportedResumable = false;
-        _overdue = false;
-        Timers.Cancel(DeadlineReached.Instance);
-        _resumeRequesters.Add(Sender);
-        foreach (var listener in _listeners.Alive)
-            if (_resumePending.Add(listener)) listener.Tell(resume);
-        ResumeDone(ActorRefs.Nobody, []);
-    }
-
-    private void ResumeDone(IActorRef listener, IReadOnlyList<string> failures)
-    {
-        if (!listener.IsNobody() && !_resumePending.Remove(listener)) return;
-        _resumeFailures.AddRange(failures);
-        if (_resumePending.Count > 0 || _resumeRequesters.Count == 0) return;
-        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, [.. _resumeFailures]));
-        _resumeRequesters.Clear();
-        _resumeFailures.Clear();
     }
 
     private void OnToListener(ToListener message)

@@ -1,7 +1,7 @@
 namespace Gateway.Lifecycle;
 
 /// <summary>Describing the live actor tree for operators (GET /tree); answered at lifecycle speed, never per request.</summary>
-public static class TreeProtocol
+internal static class TreeProtocol
 {
     /// <summary>Asks a node for itself and its children.</summary>
     public sealed record GetTree

@@ -11,34 +11,13 @@ namespace Gateway.Listeners;
 /// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped; then it
 /// waits, to be stopped by its parent or, when the drain may be taken back, resumed (<see cref="Resume"/>).
 /// </summary>
-public sealed class ListenerActor : ReceiveActor, IWithTimers
+internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 {
-    /// <summary>Kestrel accepted a connection on this listener.</summary>
-    public sealed record ConnectionOpened(IConnectionPort Connection)
-    {
-        public override string ToString() => $"ConnectionOpened({Connection.Id})";
-    }
-
-    private sealed record Unbound(Exception? Error);
-
-    private sealed record Reopened(Exception? Error);
-
-    private sealed record Settled
-    {
-        public static readonly Settled Instance = new();
-    }
-
-    /// <summary>Timer message: the drain deadline has come for every connection (one timer, not one per connection).</summary>
-    private sealed record ConnectionsDeadline
-    {
-        public static readonly ConnectionsDeadline Instance = new();
-        public override string ToString() => "ConnectionsDeadline";
-    }
-
     /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
     private readonly IListenerPort _port;
+    private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
@@ -53,9 +32,10 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private bool _settled;
     private bool _leaving;
 
-    public ListenerActor(IListenerPort port)
+    public ListenerActor(IListenerPort port, Random random)
     {
         _port = port;
+        _random = random;
         Serving();
     }
 
@@ -108,7 +88,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IListenerPort port) => Akka.Actor.Props.Create(() => new ListenerActor(port));
+    public static Props Props(IListenerPort port, Random random) => Akka.Actor.Props.Create(() => new ListenerActor(port, random));
 
     /// <summary>A failing connection actor stops (its PostStop closes that one connection); the others go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -116,7 +96,7 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
     private void OnConnectionOpened(ConnectionOpened opened)
     {
         _received++;
-        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name), ChildName(opened.Connection.Id));
+        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name, _random), ChildName(opened.Connection.Id));
         _drain.Add(child);
         _connections[child] = opened.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
@@ -175,64 +155,6 @@ public sealed class ListenerActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(ConnectionsDeadline.Instance, ConnectionsDeadline.Instance, remaining);
         Timers.StartSingleTimer(DeadlineReached.Instance, DeadlineReached.Instance, remaining + DeadlineGrace);
         TryComplete();
-    }
-
-    /// <summary>
-    /// The drain is taken back. Still accepting (the announce window): stop telling connections to go away. Stopped:
-    /// accept again (the port re-opens its socket). Stopping: accept again once stopped. Connections already told to
-    /// drain finish their drain; those accepted from now on are served as before.
-    /// </summary>
-    private void OnResume()
-    {
-        if (_leaving)
-        {
-            Sender.Tell(new Resumed(Self.Path.Name, [$"listener {_port.Name} is leaving (its drain leads to exit)"]));
-            return;
-        }
-        _resumeRequesters.Add(Sender);
-        if (_unbound) Reopen();
-        else if (!_unbinding) OnReopened(new Reopened(null));
-    }
-
-    /// <summary>A drain taken back while this listener was still stopping, and a new drain came first: it stays stopped.</summary>
-    private void CancelResume(string why)
-    {
-        if (_resumeRequesters.Count == 0 || _reopening) return;
-        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, [$"listener {_port.Name}: {why}"]));
-        _resumeRequesters.Clear();
-    }
-
-    private void Reopen()
-    {
-        if (_reopening) return;
-        _reopening = true;
-        var self = Self;
-        _port.ResumeAcceptingAsync().ContinueWith(t => self.Tell(new Reopened(t.Exception?.GetBaseException())),
-            TaskContinuationOptions.ExecuteSynchronously);
-    }
-
-    private void OnReopened(Reopened reopened)
-    {
-        _reopening = false;
-        var failures = new List<string>();
-        if (reopened.Error is { } error)
-        {
-            _log.Error(error, "Listener {0}: accepting again failed", _port.Name);
-            failures.Add($"listener {_port.Name}: {error.Message}");
-        }
-        else
-        {
-            if (_unbound) _log.Info("Listener {0} accepts again", _port.Name);
-            _unbinding = _unbound = _completed = false;
-            _announce = null;
-            _port.CancelGoAway();
-            _drain.Reset();
-            // The connections still draining keep their deadline (ConnectionsDeadline); this listener has none now.
-            Timers.Cancel(DeadlineReached.Instance);
-            Become(Serving);
-        }
-        foreach (var requester in _resumeRequesters) requester.Tell(new Resumed(Self.Path.Name, failures));
-        _resumeRequesters.Clear();
     }
 
     private void TryComplete()

@@ -143,6 +143,8 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
         if (error == ForwarderError.None) return;
         var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        // The stack is for whoever debugs the gateway itself; the warning line says what failed and why.
+        if (exception is not null) Log.ForwardFailedDetail(logger, route.Settings.Name, exception);
         await UpstreamFailedAsync(context, route, endpoint.Destination, error, exception?.GetBaseException().Message);
     }
 
@@ -211,5 +213,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         [LoggerMessage(EventId = EventIds.ForwardFailed, Level = LogLevel.Warning,
             Message = "Route {Route}: forwarding to upstream {Upstream} ({Endpoint}) failed: {Error} {Reason}")]
         public static partial void ForwardFailed(ILogger logger, string route, string upstream, string endpoint, ForwarderError error, string? reason);
+
+        [LoggerMessage(EventId = EventIds.ForwardFailedDetail, Level = LogLevel.Debug,
+            Message = "Route {Route}: the forwarding failure's exception")]
+        public static partial void ForwardFailedDetail(ILogger logger, string route, Exception exception);
     }
 }

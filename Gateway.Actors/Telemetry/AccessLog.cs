@@ -10,7 +10,7 @@ namespace Gateway.Telemetry;
 
 /// <summary>One served request, as one JSON line of the access log.</summary>
 /// <param name="GrpcStatus">A gRPC call's <c>grpc-status</c> (left out of the line for other requests).</param>
-public sealed record AccessLogEntry(
+internal sealed record AccessLogEntry(
     DateTimeOffset Time, int Generation, string Listener, string? Route, string? Upstream, string Method, string Path,
     string Protocol, int Status, long? Bytes, double DurationMs, string? Client,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? GrpcStatus = null);
@@ -20,7 +20,7 @@ public sealed record AccessLogEntry(
 /// data path never slows down for the log), and an Akka.Streams pipeline writes them in batches. It is completed
 /// after the drain, so the last request of a drain is in the log when the process leaves.
 /// </summary>
-public sealed partial class AccessLog
+internal partial class AccessLog
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly Channel<AccessLogEntry> _queue;
@@ -29,6 +29,21 @@ public sealed partial class AccessLog
     private Task _written = Task.CompletedTask;
     private long _dropped;
     private long _lines;
+
+    /// <summary>Opens the configured sink (stdout, or a file appended to); one that cannot be opened is a config error.</summary>
+    internal static AccessLog Open(Configuration.GatewaySettings settings, Configuration.AccessLogSettings log)
+    {
+        TextWriter sink;
+        try
+        {
+            sink = log.Path == "stdout" ? Console.Out : new StreamWriter(new FileStream(log.Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Configuration.GatewayConfigException(settings.Source, "gateway.access-log.path", $"cannot open {log.Path}: {e.Message}", e);
+        }
+        return new AccessLog(sink, log.Buffer);
+    }
 
     public AccessLog(TextWriter sink, int capacity)
     {

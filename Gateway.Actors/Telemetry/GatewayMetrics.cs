@@ -10,7 +10,7 @@ namespace Gateway.Telemetry;
 /// listener and upstream handles, so they are read at scrape time; the only per-request work is one increment on a
 /// pre-resolved (route, status class) counter.
 /// </summary>
-public sealed class GatewayMetrics
+internal sealed class GatewayMetrics
 {
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx"];
     private readonly Counter _requests;
@@ -44,21 +44,21 @@ public sealed class GatewayMetrics
         {
             foreach (var listener in runtime.Listeners.All)
             {
-                connections.WithLabels(listener.Name, "open").Set(listener.OpenConnections);
-                connections.WithLabels(listener.Name, "idle").Set(listener.IdleConnections);
-                connections.WithLabels(listener.Name, "active").Set(listener.ActiveConnections);
-                inFlight.WithLabels(listener.Name).Set(listener.InFlightRequests);
-                forced.WithLabels(listener.Name).Set(listener.ForcedConnections);
-                streams.WithLabels(listener.Name).Set(listener.Streams);
-                accepted.WithLabels(listener.Name).Set(listener.AcceptedConnections);
+                connections.WithLabels(listener.Name, "open").Set(listener.Counters.OpenConnections);
+                connections.WithLabels(listener.Name, "idle").Set(listener.Counters.IdleConnections);
+                connections.WithLabels(listener.Name, "active").Set(listener.Counters.ActiveConnections);
+                inFlight.WithLabels(listener.Name).Set(listener.Counters.InFlightRequests);
+                forced.WithLabels(listener.Name).Set(listener.Counters.ForcedConnections);
+                streams.WithLabels(listener.Name).Set(listener.Counters.Streams);
+                accepted.WithLabels(listener.Name).Set(listener.Counters.AcceptedConnections);
                 accepting.WithLabels(listener.Name).Set(listener.Accepting ? 1 : 0);
                 if (listener.Protocol == Configuration.ListenerProtocol.Http)
-                    overLimit.WithLabels(listener.Name).IncTo(listener.ConnectionsOverLimit);
+                    overLimit.WithLabels(listener.Name).IncTo(listener.Counters.ConnectionsOverLimit);
                 if (listener.Tls is not { } tls) continue;
                 foreach (var certificate in tls.InService)
                     expiry.WithLabels(listener.Name, certificate.Name).Set(certificate.DaysToExpiry(runtime.State.Time.GetUtcNow()));
                 foreach (var reason in Enum.GetValues<Tls.TlsRefusal>())
-                    refused.WithLabels(listener.Name, Tls.TlsRefusalNames.Of(reason)).IncTo(listener.TlsRefused(reason));
+                    refused.WithLabels(listener.Name, Tls.TlsRefusalNames.Of(reason)).IncTo(listener.Counters.TlsRefused(reason));
             }
             foreach (var upstream in runtime.Upstreams)
                 upstreamInFlight.WithLabels(upstream.Name).Set(upstream.InFlight);

@@ -10,7 +10,7 @@ namespace Gateway.Tls;
 /// reference on every handshake, so a rotation takes effect for the next handshake while established connections
 /// keep the certificate they negotiated (their streams hold it). A set that fails to load never replaces the old one.
 /// </summary>
-public sealed class CertificateStore
+internal sealed class CertificateStore
 {
     private readonly TimeProvider _time;
     private ListenerTlsSettings _settings;

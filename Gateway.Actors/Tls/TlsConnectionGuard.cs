@@ -36,7 +36,7 @@ internal static class TlsConnectionGuard
             return;
         if (!hello.IsTls)
         {
-            listener.CountTlsRefusal(TlsRefusal.PlainHttp);
+            listener.Counters.TlsRefusal(TlsRefusal.PlainHttp);
             try
             {
                 await context.Transport.Output.WriteAsync(PlainHttpAnswer);
@@ -52,7 +52,7 @@ internal static class TlsConnectionGuard
         state.AttachTo(context);
         await next(context);
         if (!state.Established || state.Refusal is not null)
-            listener.CountTlsRefusal(state.Refusal ?? (hello.OffersNoneOf(Spoken) ? TlsRefusal.NoSharedProtocol : TlsRefusal.HandshakeFailed));
+            listener.Counters.TlsRefusal(state.Refusal ?? (hello.OffersNoneOf(Spoken) ? TlsRefusal.NoSharedProtocol : TlsRefusal.HandshakeFailed));
     }
 
     /// <summary>

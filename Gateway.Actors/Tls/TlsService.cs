@@ -9,7 +9,7 @@ namespace Gateway.Tls;
 /// changes (debounced) and on every config reload (SIGHUP, POST /reload). A set that fails to load is rejected with
 /// the file and the reason, and the certificates in service stay.
 /// </summary>
-public sealed partial class TlsService(GatewayRuntime runtime, ILogger<TlsService> logger) : IHostedService, IDisposable
+internal partial class TlsService(GatewayRuntime runtime, ILogger<TlsService> logger) : IHostedService, IDisposable
 {
     /// <summary>How long the files must stay unchanged before they are read (a rotation writes two files).</summary>
     internal static TimeSpan Quiet { get; set; } = TimeSpan.FromMilliseconds(500);

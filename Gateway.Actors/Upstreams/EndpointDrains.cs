@@ -8,7 +8,7 @@ namespace Gateway.Upstreams;
 /// whole cluster (a set every node holds the same). Each <see cref="UpstreamActor"/> applies them to its endpoints,
 /// so they hold across reloads (a replaced pool drains the same endpoints) and on a node that joins later.
 /// </summary>
-public sealed class EndpointDrains(TimeSpan deadline)
+internal sealed class EndpointDrains(TimeSpan deadline)
 {
     private readonly Lock _gate = new();
     private readonly List<IActorRef> _subscribers = [];
@@ -74,7 +74,7 @@ public sealed class EndpointDrains(TimeSpan deadline)
 }
 
 /// <summary>One endpoint of one upstream, as an operator names it; <c>upstream/endpoint</c> in its replicated form.</summary>
-public readonly record struct EndpointKey(string Upstream, string Endpoint)
+internal readonly record struct EndpointKey(string Upstream, string Endpoint)
 {
     public override string ToString() => $"{Upstream}/{Endpoint}";
 

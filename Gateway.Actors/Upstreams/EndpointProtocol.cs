@@ -6,7 +6,7 @@ namespace Gateway.Upstreams;
 /// What an <see cref="UpstreamActor"/> hears about its endpoints: drains asked for, health checks due and done,
 /// an endpoint's last request ended, DNS names resolved again. None of it is sent per request.
 /// </summary>
-public static class EndpointProtocol
+internal static class EndpointProtocol
 {
     /// <summary>The drains in force (<see cref="EndpointDrains"/>) changed: apply them.</summary>
     public sealed record DrainsChanged

@@ -7,7 +7,7 @@ namespace Gateway.Upstreams;
 /// still tried rather than refused. Endpoints an operator drains are never picked. The set itself changes only
 /// through its <see cref="UpstreamActor"/> (a DNS name resolved anew), by swapping the whole array.
 /// </summary>
-public sealed class EndpointSet
+internal sealed class EndpointSet
 {
     private readonly Random _random;
     private UpstreamEndpoint[] _all;

@@ -21,7 +21,7 @@ public interface IUpstreamPort
     void Close();
 
     /// <summary>The endpoints whose states the actor owns (health checks, drains, DNS); null: none to manage.</summary>
-    EndpointSet? Endpoints => null;
+    internal EndpointSet? Endpoints => null;
 
     /// <summary>Tells the port which actor owns it, so the admin API can reach that actor.</summary>
     void Attach(IActorRef owner) { }

@@ -5,7 +5,7 @@ namespace Gateway.Upstreams;
 /// takes one, and the balance never exceeds <see cref="Reserve"/>. So over any stretch of time retries are at most
 /// <c>share</c> × requests + <see cref="Reserve"/>: an outage cannot turn into twice the load.
 /// </summary>
-public sealed class RetryBudget
+internal sealed class RetryBudget
 {
     /// <summary>Retries a quiet upstream may make at once (and the most the balance saves up).</summary>
     public const int Reserve = 10;

@@ -14,7 +14,7 @@ namespace Gateway.Upstreams;
 /// applied to one backend: out of rotation, in-flight finishes, pool closed) and follows DNS names. Requests never
 /// message it: they read the states it writes.
 /// </summary>
-public sealed class UpstreamActor : ReceiveActor, IWithTimers
+internal sealed class UpstreamActor : ReceiveActor, IWithTimers
 {
     private sealed record Idle
     {

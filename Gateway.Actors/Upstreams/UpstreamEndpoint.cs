@@ -7,7 +7,7 @@ namespace Gateway.Upstreams;
 /// health and its slow start are written by the upstream's <see cref="UpstreamActor"/> only; requests read them
 /// lock-free and keep the counters (in flight, requests, failures, passive ejection) with interlocked operations.
 /// </summary>
-public sealed class UpstreamEndpoint
+internal sealed class UpstreamEndpoint
 {
     private const int InService = 0, Draining = 1, Drained = 2;
 

@@ -12,7 +12,7 @@ namespace Gateway.Upstreams;
 /// <see cref="EndpointSet"/>), its retry budget and a lock-free in-flight counter. Owned by its
 /// <see cref="UpstreamActor"/>, used by requests without a message.
 /// </summary>
-public sealed class UpstreamHandle : IUpstreamPort
+internal sealed class UpstreamHandle : IUpstreamPort
 {
     private readonly SslClientAuthenticationOptions _ssl;
     private TaskCompletionSource? _idle;
@@ -27,10 +27,11 @@ public sealed class UpstreamHandle : IUpstreamPort
     public UpstreamHandle(UpstreamSettings settings, TimeProvider? time = null, UpstreamHandle? predecessor = null)
     {
         Settings = settings;
+        time ??= TimeProvider.System;
         if (predecessor is not null)
             foreach (var kept in predecessor.Endpoints.All) _inherited.TryAdd((kept.Uri, kept.Address), kept.Counters);
-        _ssl = Tls.UpstreamTls.Options(settings.Tls, DateTimeOffset.UtcNow);
-        Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time ?? TimeProvider.System,
+        _ssl = Tls.UpstreamTls.Options(settings.Tls, time.GetUtcNow());
+        Endpoints = new EndpointSet(settings.Endpoints.Select(e => NewEndpoint(e, pinned: null)), time,
             settings.SlowStart, settings.EjectFor);
         Budget = new RetryBudget(settings.RetryBudget);
     }

@@ -4,7 +4,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Gateway.Upstreams;
 
 /// <summary>How the gateway speaks to one endpoint: chosen by the scheme the endpoint is written with.</summary>
-public enum UpstreamProtocol
+internal enum UpstreamProtocol
 {
     /// <summary><c>host:port</c> or <c>http://</c>: HTTP/1.1 in cleartext.</summary>
     Http11,
@@ -15,7 +15,7 @@ public enum UpstreamProtocol
 }
 
 /// <summary>The endpoint schemes and what each one means on the wire.</summary>
-public static class UpstreamProtocols
+internal static class UpstreamProtocols
 {
     /// <summary>The scheme of an endpoint spoken to in HTTP/2 with prior knowledge.</summary>
     public const string H2cScheme = "h2c";

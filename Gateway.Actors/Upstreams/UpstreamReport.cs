@@ -4,7 +4,7 @@ namespace Gateway.Upstreams;
 public sealed record UpstreamReport(string Name, string? HealthCheck, double SlowStartSeconds, int Retries, double RetryBudgetAvailable,
     IReadOnlyList<EndpointReport> Endpoints)
 {
-    public static UpstreamReport Of(UpstreamHandle upstream)
+    internal static UpstreamReport Of(UpstreamHandle upstream)
     {
         var settings = upstream.Settings;
         var set = upstream.Endpoints;

@@ -5,7 +5,13 @@ internal static class EventIds
 {
     public const int ConfigLoaded = 1;
     public const int ListenerBound = 2;
+    public const int ConfigNote = 3;
+    public const int AdminBound = 4;
+    public const int SocketThreads = 5;
+    public const int GatewayReady = 6;
+    public const int GatewayStopped = 7;
     public const int ForwardFailed = 10;
+    public const int ForwardFailedDetail = 16;
     public const int EndpointEjected = 11;
     public const int Retried = 12;
     public const int NotRetried = 13;
@@ -20,6 +26,12 @@ internal static class EventIds
     public const int DrainStopAccepting = 26;
     public const int DrainTransition = 27;
     public const int DrainTakenBack = 28;
+    public const int HandoffListening = 30;
+    public const int HandoffPathTaken = 31;
+    public const int HandoffAborted = 32;
+    public const int HandedOver = 33;
+    public const int HotRestartWithoutPredecessor = 34;
+    public const int HotRestartServing = 35;
     public const int ReloadRejected = 40;
     public const int Reloaded = 41;
     public const int AccessLogDropped = 45;

@@ -26,9 +26,9 @@ internal static class AdminReports
             left,
             state.Result?.Outcome.ToString(),
             runtime.Listeners.All.Select(l => new ListenerReport(
-                l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.OpenConnections, l.IdleConnections,
-                l.ActiveConnections, l.InFlightRequests, l.Streams, l.AcceptedConnections, l.ForcedConnections,
-                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Requests)).ToList());
+                l.Name, l.Address.ToString(), runtime.Generation, l.Accepting, l.Counters.OpenConnections, l.Counters.IdleConnections,
+                l.Counters.ActiveConnections, l.Counters.InFlightRequests, l.Counters.Streams, l.Counters.AcceptedConnections, l.Counters.ForcedConnections,
+                l.Protocol.ToString().ToLowerInvariant(), ListenerStateName(runtime, l.Name), l.Counters.Requests)).ToList());
     }
 
     /// <summary>serving, queued (a cluster node waiting for a drain slot, still serving), draining, drained.</summary>
@@ -67,5 +67,5 @@ internal static class AdminReports
         runtime.Listeners.All.Where(l => l.Tls is not null).ToDictionary(l => l.Name, l => new TlsReport(
             [.. l.Tls!.InService.Select(c => new CertificateReport(c.Name, c.Subject, c.SubjectAlternativeNames, c.Serial, c.NotBefore, c.NotAfter,
                 Math.Round(c.DaysToExpiry(runtime.State.Time.GetUtcNow()), 2), c.File))],
-            Enum.GetValues<Gateway.Tls.TlsRefusal>().ToDictionary(Gateway.Tls.TlsRefusalNames.Of, l.TlsRefused))));
+            Enum.GetValues<Gateway.Tls.TlsRefusal>().ToDictionary(Gateway.Tls.TlsRefusalNames.Of, l.Counters.TlsRefused))));
 }

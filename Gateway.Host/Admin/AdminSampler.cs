@@ -59,6 +59,6 @@ internal sealed class AdminSampler : BackgroundService
         if (t - _lastSample < (long)SampleHistory.Interval.TotalMilliseconds - SamplePoll.TotalMilliseconds / 2) return;  // null: the first
         _lastSample = t;
         _history.Record(new Sample(t, phase.ToString(), _runtime.Listeners.All
-            .Select(l => new ListenerSample(l.Name, l.OpenConnections, l.InFlightRequests, l.Requests)).ToList()));
+            .Select(l => new ListenerSample(l.Name, l.Counters.OpenConnections, l.Counters.InFlightRequests, l.Counters.Requests)).ToList()));
     }
 }

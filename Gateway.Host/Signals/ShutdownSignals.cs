@@ -50,11 +50,11 @@ internal sealed partial class ShutdownSignals : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 20, Level = LogLevel.Information,
+        [LoggerMessage(EventId = EventIds.ShutdownSignal, Level = LogLevel.Information,
             Message = "{Signal} received: draining (deadline {DeadlineSeconds}s); send it again to force")]
         public static partial void Draining(ILogger logger, PosixSignal signal, double deadlineSeconds);
 
-        [LoggerMessage(EventId = 21, Level = LogLevel.Warning,
+        [LoggerMessage(EventId = EventIds.SecondSignal, Level = LogLevel.Warning,
             Message = "{Signal} received again: forcing the drain now")]
         public static partial void Forcing(ILogger logger, PosixSignal signal);
     }

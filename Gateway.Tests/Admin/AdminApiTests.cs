@@ -164,7 +164,7 @@ public sealed class AdminApiTests : IAsyncLifetime
         using var admin = AdminClient(gateway);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var slow = client.GetAsync(new Uri(gateway.Listener(), "/slow?ms=1500"));
-        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].InFlightRequests == 1);
+        await Wait.UntilAsync(() => gateway.Gateway.Runtime.Listeners.All[0].Counters.InFlightRequests == 1);
 
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/drain", null)).StatusCode);
         await Wait.UntilAsync(async () => (await Json(admin, "/drain")).GetProperty("phase").GetString() == "Draining");

@@ -51,7 +51,7 @@ public sealed class TcpDrainTests : IAsyncLifetime
         Assert.True(await busyEnded);
         Assert.Equal(busy.SentSha256, busy.ReceivedSha256);
         Assert.Equal(32 * 1024, busy.Received);
-        Assert.Equal(0, gateway.Gateway.Runtime.Listeners.All.Single().ForcedConnections);
+        Assert.Equal(0, gateway.Gateway.Runtime.Listeners.All.Single().Counters.ForcedConnections);
         Assert.Equal("Completed", gateway.Gateway.Runtime.State.Result?.Outcome.ToString());
     }
 

@@ -125,7 +125,7 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
         using var transfer = await TcpTransfer.ConnectAsync(Listener("dead"));
         await transfer.ReceiveToEndAsync(timeout.Token);
         Assert.Equal(0, transfer.Received);
-        await Wait.UntilAsync(() => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "dead").OpenConnections == 0, timeout.Token);
+        await Wait.UntilAsync(() => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "dead").Counters.OpenConnections == 0, timeout.Token);
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
         using var admin = new HttpClient { BaseAddress = _gateway.Admin };
         await Wait.UntilAsync(async () => (await admin.GetStringAsync("/tree", timeout.Token)).Contains("conn-tcp-"), timeout.Token);
         var listener = _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "echo");
-        Assert.Equal(1, listener.OpenConnections);
+        Assert.Equal(1, listener.Counters.OpenConnections);
     }
 
     [Fact]
@@ -163,6 +163,6 @@ public sealed class TcpRelayTests(ITestOutputHelper output) : IAsyncLifetime
             read = 0;
         }
         Assert.Equal(0, read);
-        await Wait.UntilAsync(() => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "reset").OpenConnections == 0, timeout.Token);
+        await Wait.UntilAsync(() => _gateway.Gateway.Runtime.Listeners.All.Single(l => l.Name == "reset").Counters.OpenConnections == 0, timeout.Token);
     }
 }

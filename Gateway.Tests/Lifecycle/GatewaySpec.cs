@@ -38,7 +38,11 @@ public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
     protected Drain GracefulDrain(TimeSpan fromNow) => new(DeadlineIn(fromNow), DrainReason.Shutdown);
 
     protected IActorRef StartGateway(IEnumerable<IListenerPort> listeners, params IUpstreamPort[] upstreams) =>
-        Sys.ActorOf(GatewaySupervisor.Props([.. listeners], upstreams), GatewaySupervisor.Name);
+        Sys.ActorOf(GatewayTree.Props([.. listeners], upstreams), GatewayTree.Name);
+
+    /// <summary>As above, with the random source that spreads idle closes fixed (a seed makes each moment known).</summary>
+    protected IActorRef StartGateway(IEnumerable<IListenerPort> listeners, Random random) =>
+        Sys.ActorOf(GatewayTree.Props([.. listeners], [], random), GatewayTree.Name);
 
     protected SimulatedListener Listener(string name, bool holdUnbind = false) => new(name, Journal, holdUnbind);
 
@@ -48,7 +52,7 @@ public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
     protected SimulatedConnection Accept(IActorRef gateway, string listener, string id, int inFlight = 0, bool throwOnRequestClose = false)
     {
         var connection = new SimulatedConnection(id, Journal, inFlight) { ThrowOnRequestClose = throwOnRequestClose };
-        gateway.Tell(new GatewaySupervisor.ConnectionAccepted(listener, connection));
+        gateway.Tell(GatewayTree.ConnectionAccepted(listener, connection));
         return connection;
     }
 

@@ -63,4 +63,26 @@ public sealed class IdleCloseSpecs(ITestOutputHelper output) : GatewaySpec(outpu
         var done = await ExpectMsgAsync<DrainComplete>(Arrival);
         Assert.Equal(20, done.Counts.Completed);
     }
+
+    [Fact]
+    public async Task The_spread_of_an_idle_close_is_drawn_from_the_injected_random_source_so_a_seed_fixes_its_moment()
+    {
+        const int seed = 11;
+        var spread = TimeSpan.FromSeconds(2);
+        var expected = spread * new Random(seed).NextDouble();
+        var gateway = StartGateway([Listener("a")], new Random(seed));
+        var idle = Idle(gateway, "idle", TimeSpan.FromHours(1));
+        var start = Clock.Now;
+        gateway.Tell(GracefulDrain(TimeSpan.FromSeconds(30)) with { IdleClose = new IdleClosePolicy(TimeSpan.Zero, spread) }, TestActor);
+
+        await ExpectNothingAsync(); // the drain reaches the connection; no virtual time passes
+        Clock.Advance(expected - TimeSpan.FromMilliseconds(5));
+        await ExpectNothingAsync();
+        Assert.Empty(idle.RequestCloseCalls);
+
+        Clock.Advance(TimeSpan.FromMilliseconds(10));
+        await Eventually(() => idle.RequestCloseCalls.Count == 1, "the idle connection closed at the moment its seed gives");
+        Assert.InRange(idle.RequestCloseCalls[0].At - start, expected - TimeSpan.FromMilliseconds(5), expected + TimeSpan.FromMilliseconds(5));
+        Assert.Equal(1, (await ExpectMsgAsync<DrainComplete>(Arrival)).Counts.Completed);
+    }
 }

@@ -26,7 +26,7 @@ public sealed class SilentConnectionTests(ITestOutputHelper output) : IAsyncLife
         using var preconnect = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await preconnect.ConnectAsync(endpoint);
         // Silent for longer than the grace a connection gets to send its first bytes.
-        await Task.Delay(Gateway.Listeners.ListenerHandle.FirstBytesGrace + TimeSpan.FromMilliseconds(300));
+        await Task.Delay(Gateway.Listeners.ListenerUnbind.FirstBytesGrace + TimeSpan.FromMilliseconds(300));
 
         gateway.Signal(GatewayProcess.SigTerm);
         Assert.Equal(PeerClose.Fin, await Raw.WaitForCloseAsync(preconnect, TimeSpan.FromSeconds(10)));
@@ -36,7 +36,7 @@ public sealed class SilentConnectionTests(ITestOutputHelper output) : IAsyncLife
         var unbind = await gateway.WaitForLineAsync(@"Drain phase unbind done in (\d+)ms", TimeSpan.FromSeconds(1));
         var unbindMs = int.Parse(unbind.Groups[1].Value);
         output.WriteLine($"unbind took {unbindMs} ms with a silent connection open");
-        Assert.True(unbindMs < Gateway.Listeners.ListenerHandle.FirstBytesGrace.TotalMilliseconds,
+        Assert.True(unbindMs < Gateway.Listeners.ListenerUnbind.FirstBytesGrace.TotalMilliseconds,
             $"the unbind waited {unbindMs} ms for a connection that sent nothing\n{gateway.OutputText}");
         Assert.Matches(new Regex(@"Drain finished: Completed \(completed=0 forced=0 crashed=0\)"), gateway.OutputText);
     }

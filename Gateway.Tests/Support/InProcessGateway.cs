@@ -18,10 +18,14 @@ public sealed class InProcessGateway : IAsyncDisposable
     public Uri Admin => new($"http://{Gateway.Admin.Address}");
 
     /// <summary>Starts a gateway from HOCON text (layered over the reference defaults).</summary>
-    public static async Task<InProcessGateway> StartAsync(string hocon)
+    public static Task<InProcessGateway> StartAsync(string hocon) =>
+        StartAsync(hocon, logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+    /// <summary>As above, with the test's own log providers (to read what the gateway logs).</summary>
+    public static async Task<InProcessGateway> StartAsync(string hocon, Action<ILoggingBuilder> logging)
     {
         var settings = GatewayConfigLoader.Parse(hocon, "test.conf");
-        var gateway = GatewayApplication.Create(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var gateway = GatewayApplication.Create(settings, logging);
         await gateway.App.StartAsync();
         return new InProcessGateway(gateway);
     }

@@ -42,7 +42,7 @@ public sealed class TlsAdminAndRedirectTests : IDisposable
         Assert.Equal("secure", await client.Http.GetStringAsync("https://localhost/"));
         // min-version = "1.3": a client that speaks only TLS 1.2 is refused, and counted.
         await Assert.ThrowsAnyAsync<Exception>(() => TlsClient.HandshakeAsync(secure.Address, "localhost", ["http/1.1"], _pki.Ca, System.Security.Authentication.SslProtocols.Tls12));
-        await Wait.UntilAsync(() => secure.TlsRefused(Gateway.Tls.TlsRefusal.HandshakeFailed) == 1);
+        await Wait.UntilAsync(() => secure.Counters.TlsRefused(Gateway.Tls.TlsRefusal.HandshakeFailed) == 1);
 
         using var plain = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         var redirect = await plain.PostAsync(new Uri(gateway.Listener("plain"), "/a/b?x=1"), new StringContent("body"));

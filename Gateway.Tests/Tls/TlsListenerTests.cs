@@ -130,10 +130,10 @@ public sealed class TlsListenerTests : TlsTestBase
         }
 
         await Wait.UntilAsync(() =>
-            listener.TlsRefused(Gateway.Tls.TlsRefusal.PlainHttp) == 1
-            && listener.TlsRefused(Gateway.Tls.TlsRefusal.UnknownSni) == 1
-            && listener.TlsRefused(Gateway.Tls.TlsRefusal.NoSharedProtocol) == 1);
-        Assert.Equal(0, listener.AcceptedConnections);
+            listener.Counters.TlsRefused(Gateway.Tls.TlsRefusal.PlainHttp) == 1
+            && listener.Counters.TlsRefused(Gateway.Tls.TlsRefusal.UnknownSni) == 1
+            && listener.Counters.TlsRefused(Gateway.Tls.TlsRefusal.NoSharedProtocol) == 1);
+        Assert.Equal(0, listener.Counters.AcceptedConnections);
 
         // The listener still serves after all that, and the admin API shows the counts.
         using var client = new TlsClient(Pki.Ca, endpoint);

@@ -1,0 +1,67 @@
+using Gateway.Configuration;
+using Gateway.Listeners;
+
+namespace Gateway.Connections;
+
+/// <summary>
+/// The long-lived streams (WebSockets, server-sent event streams, streaming gRPC calls) open on one connection, and
+/// what the drain has asked of them so far: a stream that opens later is asked the same at once.
+/// </summary>
+internal sealed class ConnectionStreams(ListenerCounters counters)
+{
+    private readonly List<LongLivedStream> _open = [];
+    private bool _draining;
+    private bool _ending;
+
+    public int Count
+    {
+        get
+        {
+            lock (_open) return _open.Count;
+        }
+    }
+
+    /// <summary>A request became a long-lived stream; a drain already under way applies to it at once.</summary>
+    public LongLivedStream Open(StreamSettings settings)
+    {
+        var stream = new LongLivedStream(this, settings);
+        bool draining, ending;
+        lock (_open)
+        {
+            _open.Add(stream);
+            (draining, ending) = (_draining, _ending);
+        }
+        counters.StreamStarted();
+        if (ending) stream.SayGoodbye();
+        else if (draining) stream.DrainStarted();
+        return stream;
+    }
+
+    public void Ended(LongLivedStream stream)
+    {
+        lock (_open) _open.Remove(stream);
+        counters.StreamEnded();
+    }
+
+    /// <summary>The drain started: each stream follows its route's policy.</summary>
+    public void DrainStarted()
+    {
+        foreach (var stream in Mark(() => _draining = true)) stream.DrainStarted();
+    }
+
+    /// <summary>The deadline is near: every stream says goodbye now, whatever its policy.</summary>
+    public void EndAll()
+    {
+        foreach (var stream in Mark(() => _ending = true)) stream.SayGoodbye();
+    }
+
+    private LongLivedStream[] Mark(Action mark)
+    {
+        // Copied under the lock, told outside it: a goodbye runs the relay's callbacks synchronously.
+        lock (_open)
+        {
+            mark();
+            return _open.Count == 0 ? [] : [.. _open];
+        }
+    }
+}
