@@ -10,6 +10,7 @@
 #   PEERS="yarp haproxy nginx": measure these beside them (HAProxy holds at most 9,000: two descriptors per connection).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/throughput/confs.sh
 A=$1; B=$2; ROUNDS=${3:-3}; IDLE=${4:-10000}; PEERS=${PEERS:-}
 WORK=$(mktemp -d /tmp/gateway-stop-ab.XXXXXX)
 PIDS=()
@@ -18,12 +19,7 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 HZ=$(getconf CLK_TCK)
 
-cat > "$WORK/up.conf" <<CONF
-worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.log; daemon on;
-events { worker_connections 4096; }
-http { access_log off; server { listen 127.0.0.1:18700 backlog=4096; keepalive_requests 10000000;
-  location / { return 200 "hello from the upstream, a body of about one hundred bytes for every request here\n"; } } }
-CONF
+upstream_conf "$WORK/up.conf" 18700 "$WORK/up.pid" "$WORK/up.log"
 /usr/sbin/nginx -c "$WORK/up.conf"; PIDS+=("$(cat "$WORK/up.pid")")
 if [[ " $PEERS " == *" yarp "* ]]; then dotnet publish bench/YarpPeer -c Release -v quiet -o "$WORK/yarp" > /dev/null; fi
 
@@ -33,16 +29,7 @@ declare -A BASE=([A]=18710 [B]=18720 [yarp]=18730 [haproxy]=18740 [nginx]=18750)
 configure() { # target round → writes the target's config for port $port
   local t=$1 round=$2
   case $t in
-    A|B) cat > "$WORK/$t-$round.conf" <<CONF
-gateway {
-  listeners.public { address = "127.0.0.1:$port" }
-  admin.address = "127.0.0.1:$(( port + 1 ))"
-  upstreams.app { endpoints = ["127.0.0.1:18700"] }
-  routes.app { listener = public, path-prefix = "/", upstream = app }
-  drain { deadline = 30s, idle-quiet = 0s }
-  hot-restart.socket = "$WORK/$t-$round.sock"
-}
-CONF
+    A|B) gateway_conf "$WORK/$t-$round.conf" "$port" 18700 "$WORK/$t-$round.sock" "drain { deadline = 30s, idle-quiet = 0s }"
     ;;
     haproxy) cat > "$WORK/haproxy-$round.cfg" <<CONF
 global
@@ -77,7 +64,8 @@ CONF
 RUN="$WORK/run.py"
 cat > "$RUN" <<'PY'
 import os, subprocess, sys, time
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(os.environ["LOG"], "w"))
+log = open(os.environ["LOG"], "w")
+p = subprocess.Popen(sys.argv[1:], stdout=log, stderr=log)
 print(p.pid, flush=True)
 _, status, ru = os.wait4(p.pid, 0)
 print(f"exit {time.time_ns()} {(ru.ru_utime + ru.ru_stime) * 1000:.0f} {os.waitstatus_to_exitcode(status)}", flush=True)
@@ -112,7 +100,27 @@ measure() { # target round
   read -r _ exited cpu code <<< "$line"
   local ms=$(( (exited - signalled) / 1000000 )) stop_cpu=$(( cpu - ${before%.*} ))
   local ended; ended=$(grep ended "$WORK/idle-$t-$round.out" || echo "ended ?")
-  echo "round $round $t: stop → exit $ms ms, stop CPU $stop_cpu ms, exit code $code, $n connections ${ended#ended }"
+  # The gateway's own milestones, from its log (UTC clock times): drained, and its host stopped.
+  local milestones=""
+  if [[ $t == [AB] ]]; then
+    milestones=$(python3 - "$WORK/$t-$round.log" "$signalled" <<'PY'
+import re, sys, datetime
+signalled = int(sys.argv[2]) / 1e9
+def since(line):
+    h, m, s = line[:12].split(":")
+    day = datetime.datetime.fromtimestamp(signalled, datetime.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return round((day.timestamp() + int(h) * 3600 + int(m) * 60 + float(s) - signalled) * 1000)
+out = []
+for line in open(sys.argv[1], errors="replace"):
+    if "Drain phase unbind done" in line: out.append(f"unbound {since(line)}")
+    elif "Drain finished" in line: out.append(f"drained {since(line)}")
+    elif re.search(r"Gateway generation \d+ stopped", line): out.append(f"host stopped {since(line)}")
+print(", ".join(out) + " ms after the signal" if out else "")
+PY
+)
+    milestones=" ($milestones)"
+  fi
+  echo "round $round $t: stop → exit $ms ms, stop CPU $stop_cpu ms, exit code $code, $n connections ${ended#ended }$milestones"
   printf "%s\t%s\t%s\t%s\t%s\n" "$t" "$round" "$ms" "$stop_cpu" "${ended#ended }" >> "$RAW"
 }
 
