@@ -108,22 +108,19 @@ internal sealed class Http2PingAckObserver(PipeReader inner) : PipeReader
                 i += take;
                 continue;
             }
-            var b = bytes[i++];
             if (_ackPayload >= 0)
             {
-                if (b != CoalescingOutput.DrainPingPayload[_ackPayload])
-                {
-                    _skip = 8 - _ackPayload - 1;
-                    _ackPayload = -1;
-                }
-                else if (++_ackPayload == 8)
-                {
-                    _ackPayload = -1;
-                    _acked.TrySetResult(true);
-                    return true;
-                }
+                if (ComparePayload(bytes[i++])) return true;
                 continue;
             }
+            if (_header == 0 && bytes.Length - i >= HeaderLength)
+            {
+                // The usual case: a whole header in one piece.
+                Header((bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2], bytes[i + 3], bytes[i + 4]);
+                i += HeaderLength;
+                continue;
+            }
+            var b = bytes[i++];
             switch (_header++)
             {
                 case < 3: _length = (_length << 8) | b; break;
@@ -131,10 +128,29 @@ internal sealed class Http2PingAckObserver(PipeReader inner) : PipeReader
                 case 4: _flags = b; break;
             }
             if (_header < HeaderLength) continue;
-            if (_type == PingType && (_flags & AckFlag) != 0 && _length == 8) _ackPayload = 0;
-            else _skip = _length;
+            Header(_length, _type, _flags);
             (_header, _length) = (0, 0);
         }
         return false;
+    }
+
+    private void Header(int length, byte type, byte flags)
+    {
+        if (type == PingType && (flags & AckFlag) != 0 && length == 8) _ackPayload = 0;
+        else _skip = length;
+    }
+
+    private bool ComparePayload(byte b)
+    {
+        if (b != CoalescingOutput.DrainPingPayload[_ackPayload])
+        {
+            _skip = 8 - _ackPayload - 1;
+            _ackPayload = -1;
+            return false;
+        }
+        if (++_ackPayload < 8) return false;
+        _ackPayload = -1;
+        _acked.TrySetResult(true);
+        return true;
     }
 }

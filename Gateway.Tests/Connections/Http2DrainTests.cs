@@ -175,8 +175,9 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal([int.MaxValue, 1], frames.Where(f => f.Type == 0x7).Select(f => f.LastStreamId).ToArray());
         Assert.Contains(frames, f => f.Type == 0x6 && (f.Flags & 0x1) == 0);
-        // The final GOAWAY waited for the cap (it starts after the drain did), and not for the deadline: nothing forced.
-        Assert.True(closedAfter >= TimeSpan.FromSeconds(1), $"closed after {closedAfter.TotalMilliseconds:0} ms");
+        // The final GOAWAY waited for the cap (it starts after the drain did; a timer may fire a few ms early against
+        // the Stopwatch), and not for the deadline: nothing forced.
+        Assert.True(closedAfter >= TimeSpan.FromMilliseconds(900), $"closed after {closedAfter.TotalMilliseconds:0} ms");
         Assert.Equal(0, gateway.Gateway.Runtime.Listeners.All[0].Counters.ForcedConnections);
     }
 
