@@ -64,7 +64,7 @@ internal static class ConfigSchema
         ["routes"] = new(new Dictionary<string, Node?>(), Route),
         ["upstreams"] = new(new Dictionary<string, Node?>(), Upstream),
         ["admin"] = Leafs("address", "token"),
-        ["drain"] = Leafs("announce", "deadline", "idle-quiet", "close-spread"),
+        ["drain"] = Leafs("announce", "deadline", "idle-quiet", "close-spread", "goaway-ack-timeout"),
         ["hot-restart"] = Leafs("socket"),
         ["log"] = Leafs("format"),
         ["io-threads"] = null,

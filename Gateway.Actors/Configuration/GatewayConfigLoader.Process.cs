@@ -18,16 +18,17 @@ public static partial class GatewayConfigLoader
                 throw Error("gateway.admin.token", $"required: the admin API listens on {admin.Address}, beyond loopback, and can drain the gateway");
         }
 
-        /// <summary>The four times of <c>gateway.drain</c>, each null when it cannot be read (its problem is kept).</summary>
-        private (TimeSpan? Announce, TimeSpan? Deadline, TimeSpan? IdleQuiet, TimeSpan? CloseSpread) ReadDrainTimes() => (
+        /// <summary>The five times of <c>gateway.drain</c>, each null when it cannot be read (its problem is kept).</summary>
+        private (TimeSpan? Announce, TimeSpan? Deadline, TimeSpan? IdleQuiet, TimeSpan? CloseSpread, TimeSpan? GoAwayAckTimeout) ReadDrainTimes() => (
             Check(() => (TimeSpan?)Duration("gateway.drain.announce")),
             Check(() => (TimeSpan?)Duration("gateway.drain.deadline")),
             Check(() => (TimeSpan?)Duration("gateway.drain.idle-quiet")),
-            Check(() => (TimeSpan?)Duration("gateway.drain.close-spread")));
+            Check(() => (TimeSpan?)Duration("gateway.drain.close-spread")),
+            Check(() => (TimeSpan?)Duration("gateway.drain.goaway-ack-timeout")));
 
-        private void CheckDrain((TimeSpan? Announce, TimeSpan? Deadline, TimeSpan? IdleQuiet, TimeSpan? CloseSpread) drain)
+        private void CheckDrain((TimeSpan? Announce, TimeSpan? Deadline, TimeSpan? IdleQuiet, TimeSpan? CloseSpread, TimeSpan? GoAwayAckTimeout) drain)
         {
-            var (announce, deadline, idleQuiet, closeSpread) = drain;
+            var (announce, deadline, idleQuiet, closeSpread, ackTimeout) = drain;
             if (deadline <= TimeSpan.Zero)
                 throw Error("gateway.drain.deadline", "must be greater than 0s");
             if (announce > deadline)
@@ -35,6 +36,9 @@ public static partial class GatewayConfigLoader
             if (closeSpread + idleQuiet >= deadline - announce)
                 throw Error(Blame("gateway.drain.close-spread", "gateway.drain.idle-quiet", "gateway.drain.deadline", "gateway.drain.announce"),
                     $"idle-quiet + close-spread ({(idleQuiet + closeSpread)?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind");
+            if (ackTimeout >= deadline - announce)
+                throw Error(Blame("gateway.drain.goaway-ack-timeout", "gateway.drain.deadline", "gateway.drain.announce"),
+                    $"goaway-ack-timeout ({ackTimeout?.TotalSeconds}s) must end before the deadline, {(deadline - announce)?.TotalSeconds}s after the unbind: write a shorter one (0s: no wait)");
         }
 
         /// <summary><c>gateway.hot-restart.socket</c> as written (null: one path per config file).</summary>

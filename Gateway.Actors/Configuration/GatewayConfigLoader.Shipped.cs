@@ -29,6 +29,8 @@ public static partial class GatewayConfigLoader
 
         public static readonly TimeSpan CloseSpread = Read.Duration("gateway.drain.close-spread");
 
+        public static readonly TimeSpan GoAwayAckTimeout = Read.Duration("gateway.drain.goaway-ack-timeout");
+
         public static readonly ListenerProtocol Protocol = Enum.Parse<ListenerProtocol>(Text($"gateway.{DefaultsKey}.listener.protocol"), ignoreCase: true);
 
         public static readonly StreamSettings Streams = Read.ReadStreams($"gateway.{DefaultsKey}.route.streams");

@@ -149,7 +149,7 @@ public static partial class GatewayConfigLoader
             if (_problems.Count > 0)
                 throw new GatewayConfigException(_problems);
             return new GatewaySettings(source, listeners, routes, upstreams, admin!,
-                new DrainSettings(drain.Announce!.Value, drain.Deadline!.Value) { IdleQuiet = drain.IdleQuiet!.Value, CloseSpread = drain.CloseSpread!.Value }, config) with
+                new DrainSettings(drain.Announce!.Value, drain.Deadline!.Value) { IdleQuiet = drain.IdleQuiet!.Value, CloseSpread = drain.CloseSpread!.Value, GoAwayAckTimeout = drain.GoAwayAckTimeout!.Value }, config) with
             {
                 JsonLogs = jsonLogs,
                 AccessLog = accessLog,

@@ -232,5 +232,8 @@ public sealed record DrainSettings(TimeSpan Announce, TimeSpan Deadline)
     /// <summary>Idle connections are closed at random moments over this window, not all at once.</summary>
     public TimeSpan CloseSpread { get; init; } = GatewayConfigLoader.Shipped.CloseSpread;
 
+    /// <summary>HTTP/2: the final GOAWAY waits at most this long for the ACK of the PING sent with the first.</summary>
+    public TimeSpan GoAwayAckTimeout { get; init; } = GatewayConfigLoader.Shipped.GoAwayAckTimeout;
+
     public Lifecycle.IdleClosePolicy IdleClose => new(IdleQuiet, CloseSpread);
 }

@@ -75,7 +75,7 @@ internal sealed class ConnectionMiddleware(ConnectionDelegate next, ListenerHand
     {
         context.Items[KestrelConnection.ItemsKey] = connection;
         // Before the actor exists: a drain that reaches it at once sends its first GOAWAY through this output.
-        if (connection.IsHttp2) connection.Http2Output = CoalescingOutput.Install(context);
+        if (connection.IsHttp2) connection.Http2Output = CoalescingOutput.Install(context, runtime.Settings.Drain.GoAwayAckTimeout);
         connection.ArrivedGoingAway = listener.GoingAway;
         connection.Registered = true;
         listener.Counters.ConnectionOpened();

@@ -8,13 +8,11 @@ namespace Gateway.Connections;
 /// ends keep-alive after that response without a word (measured under hot restarts: a busy keep-alive client then
 /// read a closed socket on its next request), and Kestrel alone sends a single GOAWAY when no stream is active at
 /// that moment. So an HTTP/1.1 close waits for a response that can still say it, or for the connection to be idle;
-/// HTTP/2 gets two GOAWAYs.
+/// HTTP/2 gets two GOAWAYs, the final one once the client has answered the PING sent with the first (bounded).
 /// </summary>
 internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? lifetime, TimeProvider time)
 {
-    /// <summary>Between the two GOAWAYs of HTTP/2: time for the client to see the first and stop opening streams.</summary>
-    internal static readonly TimeSpan FinalGoAwayAfter = TimeSpan.FromMilliseconds(250);
-
+    private readonly TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _responding;
     private int _wanted;
     private int _delivered;
@@ -61,9 +59,11 @@ internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? life
     }
 
     /// <summary>
-    /// HTTP/2, once: GOAWAY(2^31−1) first, so that streams the client sent meanwhile are still served; after
-    /// <see cref="FinalGoAwayAfter"/>, Kestrel's own graceful close sends the final GOAWAY (the last stream it took)
-    /// when its streams are done.
+    /// HTTP/2, once: GOAWAY(2^31−1) and a PING first, so that streams the client sent meanwhile are still served; once
+    /// Kestrel has taken the PING's ACK — after every stream the client opened before it read the GOAWAY, however slow
+    /// it was to read it — Kestrel's own graceful close sends the final GOAWAY (the last stream it took) when its
+    /// streams are done. A client that does not answer gets it after <see cref="CoalescingOutput.AckTimeout"/>, or when
+    /// the drain's deadline is near (<see cref="StopWaitingForAck"/>).
     /// </summary>
     public void BeginGoAway(CoalescingOutput? output)
     {
@@ -71,12 +71,15 @@ internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? life
         _ = GoAwayInTwoPhasesAsync(output);
     }
 
+    /// <summary>The deadline is near: the final GOAWAY waits for the client's ACK no longer.</summary>
+    public void StopWaitingForAck() => _hurry.TrySetResult();
+
     private async Task GoAwayInTwoPhasesAsync(CoalescingOutput? output)
     {
         try
         {
             if (output is not null && await output.SendGoAwayAsync().ConfigureAwait(false))
-                await Task.Delay(FinalGoAwayAfter, time).ConfigureAwait(false);
+                await ((Task)Task.WhenAny(output.PingAcked, _hurry.Task)).WaitAsync(output.AckTimeout, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         finally
         {

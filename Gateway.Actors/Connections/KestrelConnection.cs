@@ -119,8 +119,12 @@ internal sealed class KestrelConnection : IConnectionPort
 
     public int Streams => _streams.Count;
 
-    /// <summary>The deadline is near: every stream says goodbye now, whatever its policy.</summary>
-    public void EndStreams() => _streams.EndAll();
+    /// <summary>The deadline is near: every stream says goodbye now, whatever its policy; HTTP/2's final GOAWAY waits no longer.</summary>
+    public void EndStreams()
+    {
+        _close.StopWaitingForAck();
+        _streams.EndAll();
+    }
 
     /// <summary>A request became a long-lived stream; a drain already under way applies to it at once.</summary>
     internal LongLivedStream OpenStream(StreamSettings settings) => _streams.Open(settings);

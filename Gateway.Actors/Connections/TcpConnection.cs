@@ -70,7 +70,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         // Counted on its endpoint while open, so that draining the endpoint waits for this connection too.
         if (_upstream.Endpoints.Lease() is not { } endpoint)
         {
-            _logger.LogWarning("TCP connection {Id} on listener {Listener}: every endpoint of upstream {Upstream} is drained; closed", Id, _listener.Name, _upstream.Name);
+            TcpLog.EveryEndpointDrained(_logger, Id, _listener.Name, _upstream.Name);
             Ended(null);
             return;
         }
@@ -96,8 +96,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         }
         catch (Exception e) when (!_stop.IsCancellationRequested)
         {
-            _logger.LogWarning("TCP connection {Id} on listener {Listener}: upstream {Upstream} at {Endpoint} failed: {Reason}",
-                Id, _listener.Name, _upstream.Name, endpoint, e is OperationCanceledException ? $"no connection within {_upstream.Settings.ConnectTimeout.TotalSeconds:0.###}s" : e.Message);
+            TcpLog.UpstreamFailed(_logger, Id, _listener.Name, _upstream.Name, endpoint, e is OperationCanceledException ? $"no connection within {_upstream.Settings.ConnectTimeout.TotalSeconds:0.###}s" : e.Message);
         }
         catch (Exception)
         {

@@ -21,7 +21,7 @@ internal sealed class TcpRelay(GatewayRuntime runtime, ILogger logger)
         // Read per connection: a reload that changes the route's upstream applies to the next connection.
         if (runtime.Current.Routes.TcpUpstream(listener.Name) is not { } upstream)
         {
-            logger.LogWarning("TCP listener {Listener} has no route: connection from {Remote} closed", listener.Name, socket.RemoteEndPoint);
+            TcpLog.NoRoute(logger, listener.Name, socket.RemoteEndPoint);
             socket.Dispose();
             return;
         }

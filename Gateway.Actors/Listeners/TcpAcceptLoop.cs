@@ -44,7 +44,7 @@ internal sealed class TcpAcceptLoop
             catch (SocketException e)
             {
                 // Out of descriptors and the like: the socket still listens, so try again shortly.
-                logger.LogWarning("TCP listener {Listener}: accept failed: {Reason}", listener.Name, e.Message);
+                Connections.TcpLog.AcceptFailed(logger, listener.Name, e.Message);
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
@@ -54,7 +54,7 @@ internal sealed class TcpAcceptLoop
             }
             catch (Exception e)
             {
-                logger.LogError(e, "TCP listener {Listener}: could not start the relay for {Remote}", listener.Name, socket.RemoteEndPoint);
+                Connections.TcpLog.RelayNotStarted(logger, e, listener.Name, socket.RemoteEndPoint);
                 socket.Dispose();
             }
         }

@@ -41,6 +41,11 @@ internal static class EventIds
     public const int CertificateRotated = 61;
     public const int CertificateRejected = 62;
     public const int UpstreamTlsUnverified = 63;
+    public const int TcpNoRoute = 70;
+    public const int TcpAcceptFailed = 71;
+    public const int TcpRelayNotStarted = 72;
+    public const int TcpEveryEndpointDrained = 73;
+    public const int TcpUpstreamFailed = 74;
     public const int ClusterJoined = 80;
     public const int DrainQueued = 81;
     public const int DrainSlotAcquired = 82;

@@ -34,7 +34,8 @@ internal static class EffectiveConfig
             ("limits", Limits(s.Limits, LimitSettings.Keys)),
             ("drain", Object(
                 ("announce", Duration(s.Drain.Announce)), ("deadline", Duration(s.Drain.Deadline)),
-                ("idle-quiet", Duration(s.Drain.IdleQuiet)), ("close-spread", Duration(s.Drain.CloseSpread)))),
+                ("idle-quiet", Duration(s.Drain.IdleQuiet)), ("close-spread", Duration(s.Drain.CloseSpread)),
+                ("goaway-ack-timeout", Duration(s.Drain.GoAwayAckTimeout)))),
             ("hot-restart", Object(("socket", s.HotRestart.SocketPath))),
             ("log", Object(("format", s.JsonLogs ? "json" : "text"))),
             ("io-threads", s.IoThreads is { } threads ? (JsonNode)threads : "auto"),

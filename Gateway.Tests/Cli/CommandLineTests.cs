@@ -67,7 +67,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, print.ExitCode);
         Assert.Contains("listeners.a {", print.OutputText);
         Assert.Contains("address = \"127.0.0.1:9\"", print.OutputText);
-        Assert.Contains("drain { announce = 0s, deadline = 30s, idle-quiet = 250ms, close-spread = 0s }", print.OutputText);
+        Assert.Contains("drain { announce = 0s, deadline = 30s, idle-quiet = 250ms, close-spread = 0s, goaway-ack-timeout = 1s }", print.OutputText);
         Assert.Contains("token = \"***\"", print.OutputText);
         Assert.DoesNotContain("secret", print.OutputText);
     }

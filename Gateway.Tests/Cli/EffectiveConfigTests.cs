@@ -52,7 +52,7 @@ public sealed class EffectiveConfigTests : IDisposable
             max-connections = 2000, max-request-line-bytes = 4KiB, max-header-bytes = 16KiB, max-body-bytes = 1MiB
             header-timeout = 10s, min-body-bytes-per-second = 120, min-body-rate-grace = 4s
           }
-          drain { announce = 2s, deadline = 40s, idle-quiet = 500ms, close-spread = 1s }
+          drain { announce = 2s, deadline = 40s, idle-quiet = 500ms, close-spread = 1s, goaway-ack-timeout = 3s }
           hot-restart.socket = "/tmp/gateway-every-key.sock"
           log.format = json
           io-threads = 3
@@ -132,7 +132,7 @@ public sealed class EffectiveConfigTests : IDisposable
     {
         var printed = EffectiveConfig.Hocon(Load(Minimal));
 
-        Assert.Contains("drain { announce = 0s, deadline = 30s, idle-quiet = 250ms, close-spread = 0s }", printed);
+        Assert.Contains("drain { announce = 0s, deadline = 30s, idle-quiet = 250ms, close-spread = 0s, goaway-ack-timeout = 1s }", printed);
         foreach (var written in new[] { "max-request-line-bytes = 8KiB", "max-header-bytes = 32KiB", "max-body-bytes = 30MiB", "header-timeout = 30s",
                      "min-body-rate-grace = 5s", "connect-timeout = 5s", "retry-buffer = 64KiB", "retry-budget = 20%", "dns-refresh = 5s" })
             Assert.Contains(written, printed);

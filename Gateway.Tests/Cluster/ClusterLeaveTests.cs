@@ -34,12 +34,16 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
         await Task.Delay(1000);
 
         using var slowClient = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var inFlight = Enumerable.Range(0, 5).Select(_ => slowClient.GetAsync($"http://{leaver.Public}/slow?ms=2000")).ToList();
+        // Held by the upstream until the leaver drains: their responses start after it told its connections to close.
+        var inFlight = Enumerable.Range(0, 5).Select(_ => slowClient.GetAsync($"http://{leaver.Public}/gated")).ToList();
         await Wait.UntilAsync(async () => (await leaver.AdminClient.GetStringAsync("/drain")).Contains("\"inFlight\":5"));
 
         var signalled = Stopwatch.StartNew();
         leaverStop.Cancel();
         leaver.Process.Signal(GatewayProcess.SigTerm);
+        // Draining comes after the unbind, which every listener answers after it has passed the announce on.
+        await Wait.UntilAsync(async () => (await leaver.AdminClient.GetStringAsync("/drain")).Contains("\"phase\":\"Draining\""), limit: TimeSpan.FromSeconds(20));
+        _upstream.HeldRelease.TrySetResult();
 
         foreach (var response in await Task.WhenAll(inFlight))
         {
@@ -54,7 +58,7 @@ public sealed class ClusterLeaveTests(ITestOutputHelper output) : IAsyncLifetime
         await Task.WhenAll(running);
         await leaverRunning;
 
-        output.WriteLine($"SIGTERM → leaver exit {exitedAfter.TotalMilliseconds:0} ms (exit code {exitCode}); in-flight 5 × 2000 ms all 200");
+        output.WriteLine($"SIGTERM → leaver exit {exitedAfter.TotalMilliseconds:0} ms (exit code {exitCode}); in-flight 5 held through the drain all 200");
         output.WriteLine($"leaver before the signal: {leaverLoad.Summary}");
         foreach (var (load, node) in loads.Zip(stayers)) output.WriteLine($"node {node.Index}: {load.Summary}");
         Assert.Equal(0, exitCode);

@@ -101,6 +101,8 @@ public sealed class GatewayConfigLoaderTests
         { "announce longer than deadline", L + "drain { announce = 40s, deadline = 30s }", "gateway.drain.announce", "longer than the deadline" },
         { "close spread past the deadline", L + "drain { announce = 5s, deadline = 10s, close-spread = 5s }", "gateway.drain.close-spread", "must end before the deadline" },
         { "negative idle quiet", L + "drain.idle-quiet = -1s", "gateway.drain.idle-quiet", "is negative" },
+        { "negative goaway ack timeout", L + "drain.goaway-ack-timeout = -1s", "gateway.drain.goaway-ack-timeout", "is negative" },
+        { "goaway ack timeout past the deadline", L + "drain { announce = 2s, deadline = 5s, goaway-ack-timeout = 3s }", "gateway.drain.goaway-ack-timeout", "must end before the deadline" },
         { "unknown stream policy", L + "routes.r { listener = a, direct-response.status = 200, streams.on-drain = later }", "gateway.routes.r.streams.on-drain", "is not a policy" },
         { "status below 200", L + "routes.r { listener = a, direct-response { status = 99 } }", "gateway.routes.r.direct-response.status", "not a final HTTP status" },
         { "status above 599", L + "routes.r { listener = a, direct-response { status = 700 } }", "gateway.routes.r.direct-response.status", "not a final HTTP status" },

@@ -25,7 +25,7 @@ public sealed class ReferenceDefaultsTests
         var settings = GatewayConfigLoader.Parse(Minimal, "/etc/gateway/minimal.conf");
 
         Assert.Equal(new LimitSettings(10_000, 8 * 1024, 32 * 1024, 30L * 1024 * 1024, TimeSpan.FromSeconds(30), 240, TimeSpan.FromSeconds(5)), settings.Limits);
-        Assert.Equal(new DrainSettings(TimeSpan.Zero, TimeSpan.FromSeconds(30)) { IdleQuiet = TimeSpan.FromMilliseconds(250), CloseSpread = TimeSpan.Zero }, settings.Drain);
+        Assert.Equal(new DrainSettings(TimeSpan.Zero, TimeSpan.FromSeconds(30)) { IdleQuiet = TimeSpan.FromMilliseconds(250), CloseSpread = TimeSpan.Zero, GoAwayAckTimeout = TimeSpan.FromSeconds(1) }, settings.Drain);
         var listener = settings.Listeners.Single();
         Assert.Equal((ListenerProtocol.Http, (TimeSpan?)null, settings.Limits), (listener.Protocol, listener.IdleTimeout, listener.Limits));
         var route = settings.Routes.Single();

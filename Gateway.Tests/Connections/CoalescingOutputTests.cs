@@ -19,7 +19,7 @@ public sealed class CoalescingOutputTests
     [Fact]
     public async Task Writes_made_while_a_send_is_under_way_leave_in_one_send()
     {
-        var output = CoalescingOutput.Install(_context);
+        var output = CoalescingOutput.Install(_context, TimeSpan.FromSeconds(1));
         var writer = _context.Transport.Output;
 
         await WriteAsync(writer, "first;");
@@ -40,7 +40,7 @@ public sealed class CoalescingOutputTests
     [Fact]
     public async Task The_last_bytes_are_sent_and_the_socket_side_completed_before_dispose_returns()
     {
-        var output = CoalescingOutput.Install(_context);
+        var output = CoalescingOutput.Install(_context, TimeSpan.FromSeconds(1));
         await WriteAsync(_context.Transport.Output, "goaway");
         var reading = Task.Run(async () =>
         {

@@ -9,7 +9,8 @@ namespace Gateway.Tests.Connections;
 /// <summary>
 /// An HTTP/2 client that keeps opening streams while the drain starts: the server says GOAWAY(2^31−1) first, never
 /// skips it, and every stream at or below the final GOAWAY's last stream id is answered in full; the ones above it are
-/// never half-processed and are retryable. Meanwhile h2load loads other connections through the same SIGTERM.
+/// never half-processed and are retryable. Meanwhile h2load loads other connections through the same SIGTERM. The
+/// final GOAWAY follows the client's ACK of the PING sent with the first, however slow the client is (bounded).
 /// </summary>
 public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -119,6 +120,65 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
         await stopping;
 
         Assert.Equal([int.MaxValue, 1], frames.Where(f => f.Type == 0x7).Select(f => f.LastStreamId).ToArray());
+    }
+
+    [Fact]
+    public async Task A_client_slow_to_read_the_first_goaway_has_the_streams_it_opened_before_its_ping_ack_taken_and_answered()
+    {
+        // A long cap: only the client's ACK may end the wait here.
+        await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 20s, idle-quiet = 0s, goaway-ack-timeout = 15s"));
+        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
+        await connection.SendGetAsync(1, "/idle", timeout.Token);
+        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+
+        var stopping = gateway.StopAsync();
+        byte[]? ping = null;
+        var before = new List<(byte Type, int LastStreamId)>();
+        while (ping is null)
+        {
+            var (type, flags, _, payload) = await connection.NextFrameAsync(timeout.Token);
+            if (type == 0x7) before.Add((type, ((payload[0] & 0x7F) << 24) | (payload[1] << 16) | (payload[2] << 8) | payload[3]));
+            else if (type == 0x6 && (flags & 0x1) == 0) ping = payload;
+        }
+        // Slower than the 250 ms the final GOAWAY used to wait: the client has not read the GOAWAY yet and opens more.
+        await Task.Delay(TimeSpan.FromMilliseconds(700), timeout.Token);
+        int[] late = [3, 5, 7, 9, 11];
+        foreach (var stream in late) await connection.SendGetAsync(stream, "/idle", timeout.Token);
+        await connection.SendPingAckAsync(ping, timeout.Token);
+        var frames = await Http2AnnounceTests.ReadUntilClosedAsync(connection, timeout.Token);
+        await stopping.WaitAsync(timeout.Token);
+
+        Assert.Equal([(0x7, int.MaxValue)], before); // GOAWAY(2^31−1) and the PING in one write, nothing final before
+        var goAways = frames.Where(f => f.Type == 0x7).Select(f => f.LastStreamId).ToList();
+        Assert.Equal(11, goAways.Last());
+        Assert.All(late, s => Assert.True(frames.Any(f => f.Stream == s && f.EndsStream), $"stream {s}, opened before the ACK, was answered"));
+        Assert.DoesNotContain(frames, f => f.Type == 0x3); // nothing refused
+    }
+
+    [Fact]
+    public async Task A_client_that_never_answers_the_ping_gets_the_final_goaway_at_the_cap_and_the_drain_completes()
+    {
+        await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 20s, idle-quiet = 0s, goaway-ack-timeout = 1s"));
+        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
+        await connection.SendGetAsync(1, "/idle", timeout.Token);
+        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+
+        var drain = System.Diagnostics.Stopwatch.StartNew();
+        var stopping = gateway.StopAsync();
+        var frames = await Http2AnnounceTests.ReadUntilClosedAsync(connection, timeout.Token);
+        var closedAfter = drain.Elapsed;
+        await stopping.WaitAsync(timeout.Token);
+
+        Assert.Equal([int.MaxValue, 1], frames.Where(f => f.Type == 0x7).Select(f => f.LastStreamId).ToArray());
+        Assert.Contains(frames, f => f.Type == 0x6 && (f.Flags & 0x1) == 0);
+        // The final GOAWAY waited for the cap (it starts after the drain did; a timer may fire a few ms early against
+        // the Stopwatch), and not for the deadline: nothing forced.
+        Assert.True(closedAfter >= TimeSpan.FromMilliseconds(900), $"closed after {closedAfter.TotalMilliseconds:0} ms");
+        Assert.Equal(0, gateway.Gateway.Runtime.Listeners.All[0].Counters.ForcedConnections);
     }
 
     /// <summary>h2load for a few seconds on 4 connections, 8 streams each, across the signal the test sends.</summary>

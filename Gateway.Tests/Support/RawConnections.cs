@@ -142,6 +142,10 @@ public sealed class RawHttp2Connection : IDisposable
         return (header[3], header[4], stream, await ReadExactlyAsync(length, cancellationToken));
     }
 
+    /// <summary>Answers a PING of the server's: the ACK with its opaque data.</summary>
+    public Task SendPingAckAsync(byte[] opaque, CancellationToken cancellationToken) =>
+        _socket.SendAsync(Frame(type: 0x6, flags: 0x1, stream: 0, opaque), cancellationToken).AsTask();
+
     /// <summary>Sends bytes as they are (a malformed frame, say).</summary>
     public Task SendRawAsync(byte[] bytes, CancellationToken cancellationToken) => _socket.SendAsync(bytes, cancellationToken).AsTask();
 

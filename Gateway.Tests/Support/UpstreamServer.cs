@@ -13,6 +13,7 @@ namespace Gateway.Tests.Support;
 /// <summary>
 /// A real Kestrel upstream on 127.0.0.1 (ephemeral port) with the endpoints the proxy tests need:
 /// /hello, /host, /ready, /echo (POST, PUT), /headers, /slow?ms=N, /held (half a body, the rest released by the test),
+/// /gated (nothing at all until the test releases it),
 /// /sse (two events, the second released by the test), /ws (echo).
 /// </summary>
 public sealed class UpstreamServer : IAsyncDisposable
@@ -30,7 +31,7 @@ public sealed class UpstreamServer : IAsyncDisposable
     /// <summary>host:port of the server, as the gateway's endpoints list takes it.</summary>
     public string Endpoint { get; private set; } = "";
 
-    /// <summary>Completing this lets /held send the rest of its body.</summary>
+    /// <summary>Completing this lets /held send the rest of its body, and /gated answer.</summary>
     public TaskCompletionSource HeldRelease { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completing this lets /sse send its second event.</summary>
@@ -109,6 +110,12 @@ public sealed class UpstreamServer : IAsyncDisposable
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
             await server.HeldRelease.Task.WaitAsync(ctx.RequestAborted);
             await ctx.Response.WriteAsync("held-end", ctx.RequestAborted);
+        });
+        // A response that has not started: nothing is sent until the test releases it.
+        app.MapGet("/gated", async (HttpContext ctx) =>
+        {
+            await server.HeldRelease.Task.WaitAsync(ctx.RequestAborted);
+            return "gated";
         });
         app.MapGet("/host", (HttpContext ctx) => ctx.Request.Host.Value);
         app.MapGet("/ready", (HttpContext ctx) =>

@@ -61,8 +61,8 @@ public class HotPathBenchmarks
     [Benchmark]
     public void RequestCounters()
     {
-        _listener.RequestStarted(connectionBecameActive: true);
-        _listener.RequestEnded(connectionBecameIdle: true);
+        _listener.Counters.RequestStarted(true);
+        _listener.Counters.RequestEnded(true);
     }
 }
 
