@@ -8,18 +8,14 @@
 #   Environment for one side only: ENV_A / ENV_B (e.g. ENV_B="DOTNET_TieredPGO=0"); CONF_B: extra gateway { } lines for B.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/throughput/confs.sh
 A=$1; B=$2; ROUNDS=${3:-5}; SECS=${4:-4}; LOAD=${5:-wrk -t1 -c32}
 WORK=$(mktemp -d /tmp/gateway-ab.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-cat > "$WORK/up.conf" <<CONF
-worker_processes 1; pid $WORK/up.pid; error_log $WORK/up.log; daemon on;
-events { worker_connections 4096; }
-http { access_log off; server { listen 127.0.0.1:18600 backlog=4096; keepalive_requests 10000000;
-  location / { return 200 "hello from the upstream, a body of about one hundred bytes for every request here\n"; } } }
-CONF
+upstream_conf "$WORK/up.conf" 18600 "$WORK/up.pid" "$WORK/up.log"
 /usr/sbin/nginx -c "$WORK/up.conf"; PIDS+=("$(cat "$WORK/up.pid")")
 
 declare -A PORT PID
@@ -27,16 +23,7 @@ PORT[A]=18610; PORT[B]=18620
 for side in A B; do
   dir=A; [ $side = B ] && dir=B
   extra=""; [ $side = B ] && extra=${CONF_B:-}
-  cat > "$WORK/$side.conf" <<CONF
-gateway {
-  listeners.public { address = "127.0.0.1:${PORT[$side]}" }
-  admin.address = "127.0.0.1:$(( PORT[$side] + 1 ))"
-  upstreams.app { endpoints = ["127.0.0.1:18600"] }
-  routes.app { listener = public, path-prefix = "/", upstream = app }
-  hot-restart.socket = "$WORK/$side.sock"
-  $extra
-}
-CONF
+  gateway_conf "$WORK/$side.conf" "${PORT[$side]}" 18600 "$WORK/$side.sock" "$extra"
   envs=${ENV_A:-}; [ $side = B ] && envs=${ENV_B:-}
   bin=$A; [ $side = B ] && bin=$B
   env $envs "$bin/Gateway.Host" --config "$WORK/$side.conf" > "$WORK/$side.log" 2>&1 & PID[$side]=$!; PIDS+=($!)

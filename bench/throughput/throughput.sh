@@ -12,6 +12,7 @@
 #   GATEWAY_DIR=DIR: run that published gateway (dotnet publish Gateway.Host -c Release -o DIR) instead of this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/throughput/confs.sh
 ROUNDS=${1:-3}
 SECS=${2:-5}
 IDLE=${IDLE:-10000}
@@ -35,22 +36,8 @@ GATEWAY=${GATEWAY_DIR:-$WORK/gateway}
 dotnet publish bench/YarpPeer -c Release -v quiet -o "$WORK/yarp" >/dev/null
 
 mkdir -p "$WORK/up" "$WORK/ngx"
-cat > "$WORK/up/nginx.conf" <<CONF
-worker_processes 1; pid $WORK/up/pid; error_log $WORK/up/error.log; daemon on;
-events { worker_connections 4096; }
-http { access_log off; server { listen 127.0.0.1:18100 backlog=4096; keepalive_requests 10000000;
-  location / { return 200 "hello from the upstream, a body of about one hundred bytes for every request here\n"; } } }
-CONF
-cat > "$WORK/gateway.conf" <<CONF
-gateway {
-  listeners.public { address = "127.0.0.1:18200" }
-  admin.address = "127.0.0.1:18201"
-  upstreams.app { endpoints = ["127.0.0.1:18100"] }
-  routes.app { listener = public, path-prefix = "/", upstream = app }
-  drain { deadline = 30s, idle-quiet = 0s }
-  hot-restart.socket = "$WORK/gateway.sock"
-}
-CONF
+upstream_conf "$WORK/up/nginx.conf" 18100 "$WORK/up/pid" "$WORK/up/error.log"
+gateway_conf "$WORK/gateway.conf" 18200 18100 "$WORK/gateway.sock" "drain { deadline = 30s, idle-quiet = 0s }"
 cat > "$WORK/ngx/nginx.conf" <<CONF
 worker_processes 1; pid $WORK/ngx/pid; error_log $WORK/ngx/error.log; daemon on;
 events { worker_connections 20000; }
