@@ -1,7 +1,5 @@
-using System.Net;
 using Akka.Actor;
 using Akka.Event;
-using Gateway.Lifecycle;
 using static Gateway.Lifecycle.DrainProtocol;
 using static Gateway.Upstreams.EndpointProtocol;
 

@@ -108,11 +108,8 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task An_idle_connection_gets_both_goaways_too_the_first_is_never_skipped()
     {
         await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 10s, idle-quiet = 0s"));
-        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
-        await connection.SendGetAsync(1, "/idle", timeout.Token);
-        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+        using var connection = await ConnectionWithOneAnsweredStreamAsync(gateway, timeout.Token);
 
         // No stream is active now: Kestrel alone would send one GOAWAY with the last stream id and close.
         var stopping = gateway.StopAsync();
@@ -127,11 +124,8 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
     {
         // A long cap: only the client's ACK may end the wait here.
         await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 20s, idle-quiet = 0s, goaway-ack-timeout = 15s"));
-        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
-        await connection.SendGetAsync(1, "/idle", timeout.Token);
-        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+        using var connection = await ConnectionWithOneAnsweredStreamAsync(gateway, timeout.Token);
 
         var stopping = gateway.StopAsync();
         byte[]? ping = null;
@@ -161,11 +155,8 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_client_that_never_answers_the_ping_gets_the_final_goaway_at_the_cap_and_the_drain_completes()
     {
         await using var gateway = await InProcessGateway.StartAsync(_upstream.GatewayConfig("announce = 0s, deadline = 20s, idle-quiet = 0s, goaway-ack-timeout = 1s"));
-        var endpoint = gateway.Gateway.Runtime.Listeners.All[0].Address;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var connection = await RawHttp2Connection.OpenAsync(endpoint, timeout.Token);
-        await connection.SendGetAsync(1, "/idle", timeout.Token);
-        while ((await connection.NextFrameAsync(timeout.Token)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+        using var connection = await ConnectionWithOneAnsweredStreamAsync(gateway, timeout.Token);
 
         var drain = System.Diagnostics.Stopwatch.StartNew();
         var stopping = gateway.StopAsync();
@@ -179,6 +170,15 @@ public sealed class Http2DrainTests(ITestOutputHelper output) : IAsyncLifetime
         // the Stopwatch), and not for the deadline: nothing forced.
         Assert.True(closedAfter >= TimeSpan.FromMilliseconds(900), $"closed after {closedAfter.TotalMilliseconds:0} ms");
         Assert.Equal(0, gateway.Gateway.Runtime.Listeners.All[0].Counters.ForcedConnections);
+    }
+
+    /// <summary>A raw HTTP/2 connection to the gateway whose stream 1 has been answered: open, then idle.</summary>
+    private static async Task<RawHttp2Connection> ConnectionWithOneAnsweredStreamAsync(InProcessGateway gateway, CancellationToken cancellationToken)
+    {
+        var connection = await RawHttp2Connection.OpenAsync(gateway.Gateway.Runtime.Listeners.All[0].Address, cancellationToken);
+        await connection.SendGetAsync(1, "/idle", cancellationToken);
+        while ((await connection.NextFrameAsync(cancellationToken)) is not { Stream: 1, Flags: var flags } || (flags & 0x1) == 0) { }
+        return connection;
     }
 
     /// <summary>h2load for a few seconds on 4 connections, 8 streams each, across the signal the test sends.</summary>
