@@ -9,7 +9,8 @@
 # Medians of the rounds and, per round, the gateway × YARP ratios.
 # Everything on 127.0.0.1 (ports 19500-19520); every process started here is stopped here, by PID.
 # Usage: bench/sse/sse-streams.sh [streams, default 1000] [seconds, default 20] [rounds, default 2]
-#   GATEWAY_DIR=DIR: run that published gateway (dotnet publish Gateway.Host -c Release -o DIR) instead of this checkout.
+#   GATEWAY_DIR=DIR: run that published gateway (dotnet publish Gateway.Host -c Release -o DIR) instead of this checkout;
+#   RESULT=FILE: write the table there instead of bench/results/sse-DATE.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/throughput/confs.sh
@@ -17,9 +18,11 @@ STREAMS=${1:-1000}
 SECS=${2:-20}
 ROUNDS=${3:-2}
 WORK=$(mktemp -d /tmp/gateway-sse.XXXXXX)
-RESULT=bench/results/sse-$(date -u +%Y-%m-%d).md
+RESULT=${RESULT:-bench/results/sse-$(date -u +%Y-%m-%d).md}
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill -TERM "$p" 2>/dev/null || true; done; }
+# On success the temp folder (two published apps) goes; on failure it stays, with the logs.
+cleanup() { rc=$?; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
+  if [ "$rc" = 0 ]; then rm -rf "$WORK"; else echo "logs kept in $WORK" >&2; fi; }
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"  # two descriptors per stream in the proxy
 LOAD_AT_START=$(uptime)
