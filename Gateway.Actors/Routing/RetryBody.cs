@@ -6,7 +6,7 @@ namespace Gateway.Routing;
 /// A request body as the forwarder reads it from the client, keeping what it read (up to a limit) so that a retry
 /// can send the same bytes again: <see cref="Rewind"/> replays them, then reading goes on from the client.
 /// </summary>
-internal sealed class RetryBody(Stream client, int limit) : Stream
+internal sealed class RetryBody(Stream client, int limit) : ReadOnlyBodyStream
 {
     private byte[]? _kept;
     private int _length;
@@ -41,9 +41,6 @@ internal sealed class RetryBody(Stream client, int limit) : Stream
         Keep(buffer.AsSpan(offset, n));
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private int Replay(Span<byte> buffer)
     {
@@ -86,14 +83,4 @@ internal sealed class RetryBody(Stream client, int limit) : Stream
         if (disposing) Release();
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

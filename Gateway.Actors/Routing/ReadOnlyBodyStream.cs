@@ -1,6 +1,6 @@
-namespace Gateway.Routing.Grpc;
+namespace Gateway.Routing;
 
-/// <summary>A body the forwarder only reads, asynchronously: the members a read-only, unseekable stream must still have.</summary>
+/// <summary>A body the forwarder only reads: the members a read-only, unseekable stream must still have (a synchronous read waits on the asynchronous one unless overridden).</summary>
 internal abstract class ReadOnlyBodyStream : Stream
 {
     public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
