@@ -93,17 +93,19 @@ internal partial class DrainDriver : ReceiveActor, IWithTimers, IWithStash
     private void Start(Begin begin)
     {
         (_reason, _exit, _forced, _requestedAt) = (begin.Reason, begin.Exit, false, Now);
-        Reply(BeginResult.Started);
+        // Answered once the mirror shows the drain: whoever asked reads GatewayState next (the admin API's report).
         if (_listener is null && _hooks.AcquireSlot is { } acquire && !begin.WithoutSlot)
         {
             // Queued: serving and ready until a slot frees (or only the queue reserve of the deadline is left).
             _queued = true;
             _mirror.Queued(_reason, _requestedAt, _exit);
+            Reply(BeginResult.Started);
             acquire(_requestedAt, _force.Token).ContinueWith(t => new SlotDecided(t.IsCompletedSuccessfully && t.Result),
                 TaskContinuationOptions.ExecuteSynchronously).PipeTo(Self);
             return;
         }
         Announce();
+        Reply(BeginResult.Started);
     }
 
     private void Announce()
