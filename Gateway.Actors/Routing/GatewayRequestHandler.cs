@@ -104,8 +104,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
-                // Over HTTP/1.x the connection tells whether the request's head went out (HTTP/2 has REFUSED_STREAM and GOAWAY).
-                var attempt = retry is null || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
+                // Over HTTP/1.x the connection tells whether the request's head went out, when that can matter (HTTP/2
+                // has REFUSED_STREAM and GOAWAY).
+                var attempt = retry is not { TracksHead: true } || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
                 try
                 {
                     error = grpc is null
