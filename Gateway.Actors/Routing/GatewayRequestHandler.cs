@@ -68,7 +68,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
+    // Pooled: the state of a forward (its retries, endpoint, transformer) is not allocated anew for every request.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
     {
         var upstream = route.Upstream!;
         if (upstream.Endpoints.Lease() is not { } endpoint)
