@@ -46,7 +46,7 @@ public sealed class EventStreamRelayTests : IAsyncLifetime
     }
 
     /// <summary>The upstream's body, noting the length of every read that did not complete at once.</summary>
-    private sealed class ReadRecordingStream(Stream inner) : Stream
+    private sealed class ReadRecordingStream(Stream inner) : OneWayStream
     {
         public List<int> Waited { get; } = [];
 
@@ -59,16 +59,7 @@ public sealed class EventStreamRelayTests : IAsyncLifetime
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override void Flush() { }
         public override bool CanRead => true;
-        public override bool CanWrite => false;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) inner.Dispose();
@@ -77,7 +68,7 @@ public sealed class EventStreamRelayTests : IAsyncLifetime
     }
 
     /// <summary>What the client received; completes <see cref="Enough"/> once it holds that many whole events.</summary>
-    private sealed class EventsSeen(int wanted) : Stream
+    private sealed class EventsSeen(int wanted) : OneWayStream
     {
         private readonly StringBuilder _text = new();
 
@@ -100,12 +91,18 @@ public sealed class EventStreamRelayTests : IAsyncLifetime
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().Wait();
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => false;
         public override bool CanWrite => true;
+    }
+
+    /// <summary>A stream read or written asynchronously only, one way: the members neither test stream uses.</summary>
+    private abstract class OneWayStream : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanWrite => false;
         public override bool CanSeek => false;
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using System.Threading.Channels;
 using Gateway.Routing;
 using Xunit;
 
@@ -23,15 +24,21 @@ public sealed class WebSocketRelayTests
         var from = new ReceiveRecordingWebSocket(fromProducer);
         var pump = WebSocketRelay.PumpAsync(from, new WebSocketRelay.Sender(toConsumer), timeout.Token);
 
-        await producer.SendAsync("first"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
-        await Task.Delay(100, timeout.Token);
-        await producer.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, timeout.Token);
-        await Task.Delay(100, timeout.Token);
-        await producer.SendAsync(Array.Empty<byte>(), WebSocketMessageType.Text, true, timeout.Token);
-        await producer.SendAsync("frag"u8.ToArray(), WebSocketMessageType.Text, false, timeout.Token);
-        await Task.Delay(100, timeout.Token);
-        await producer.SendAsync("mented"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
-        await Task.Delay(100, timeout.Token);
+        // Each message goes once the pump waits for it; that wait is a zero-byte receive, but inside a fragmented
+        // message, where the pump holds the message's buffer.
+        async Task SendWhenWaitingAsync(byte[] message, WebSocketMessageType type, bool endOfMessage, bool insideMessage = false)
+        {
+            var waitedWith = await from.NextWaitAsync(timeout.Token);
+            if (insideMessage) Assert.True(waitedWith > 0);
+            else Assert.Equal(0, waitedWith);
+            await producer.SendAsync(message, type, endOfMessage, timeout.Token);
+        }
+        await SendWhenWaitingAsync("first"u8.ToArray(), WebSocketMessageType.Text, true);
+        await SendWhenWaitingAsync([1, 2, 3], WebSocketMessageType.Binary, true);
+        await SendWhenWaitingAsync([], WebSocketMessageType.Text, true);
+        await SendWhenWaitingAsync("frag"u8.ToArray(), WebSocketMessageType.Text, false);
+        await SendWhenWaitingAsync("mented"u8.ToArray(), WebSocketMessageType.Text, true, insideMessage: true);
+        Assert.Equal(0, await from.NextWaitAsync(timeout.Token));
         await producer.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
 
         Assert.Equal(("first", WebSocketMessageType.Text), await ReceiveMessageAsync(consumer, timeout.Token));
@@ -41,10 +48,6 @@ public sealed class WebSocketRelayTests
         Assert.Equal(("", WebSocketMessageType.Close), await ReceiveMessageAsync(consumer, timeout.Token));
         Assert.Equal(WebSocketCloseStatus.NormalClosure, consumer.CloseStatus);
         await pump.WaitAsync(timeout.Token);
-
-        // Between messages the pump waited (100 ms pauses); inside the fragmented one it waits with its buffer.
-        Assert.True(from.Waited.Count(length => length == 0) >= 3, $"waited with {string.Join(", ", from.Waited)} bytes");
-        Assert.True(from.Waited.Count(length => length > 0) <= 1, $"waited with {string.Join(", ", from.Waited)} bytes");
     }
 
     private static async Task<(string Text, WebSocketMessageType Type)> ReceiveMessageAsync(WebSocket socket, CancellationToken cancellationToken)
@@ -71,20 +74,18 @@ public sealed class WebSocketRelayTests
                 WebSocket.CreateFromStream(server.GetStream(), new WebSocketCreationOptions { IsServer = true }));
     }
 
-    /// <summary>A WebSocket that notes the buffer length of every receive that did not complete at once.</summary>
+    /// <summary>A WebSocket that tells the buffer length of every receive that did not complete at once.</summary>
     private sealed class ReceiveRecordingWebSocket(WebSocket inner) : WebSocket
     {
-        private readonly List<int> _waited = [];
+        private readonly Channel<int> _waits = Channel.CreateUnbounded<int>();
 
-        public int[] Waited
-        {
-            get { lock (_waited) return [.. _waited]; }
-        }
+        /// <summary>The buffer length of the next receive that has to wait for bytes.</summary>
+        public ValueTask<int> NextWaitAsync(CancellationToken cancellationToken) => _waits.Reader.ReadAsync(cancellationToken);
 
         public override ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
         {
             var receive = inner.ReceiveAsync(buffer, cancellationToken);
-            if (!receive.IsCompleted) lock (_waited) _waited.Add(buffer.Length);
+            if (!receive.IsCompleted) _waits.Writer.TryWrite(buffer.Length);
             return receive;
         }
 
