@@ -7,7 +7,8 @@ using static Gateway.Lifecycle.DrainProtocol;
 namespace Gateway.Listeners;
 
 /// <summary>
-/// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection. On
+/// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection (their parents are
+/// <see cref="ConnectionGroup"/>s; their drain is the listener's). On
 /// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped; then it
 /// waits, to be stopped by its parent or, when the drain may be taken back, resumed (<see cref="Resume"/>).
 /// </summary>
@@ -16,6 +17,9 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>A new group is made when the open connections would otherwise pass this many per group.</summary>
+    internal const int ConnectionsPerGroup = 128;
+
     private readonly IListenerPort _port;
     private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -23,6 +27,10 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly List<IActorRef> _resumeRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
+    private readonly List<IActorRef> _groups = [];
+    private int _nextGroup;
+    private int _groupsMade;
+    private long _spawning;
     private long _received;
     private Announce? _announce;
     private bool _unbinding;
@@ -43,6 +51,8 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void Serving()
     {
         Receive<ConnectionOpened>(OnConnectionOpened);
+        Receive<ConnectionActor.Started>(OnConnectionStarted);
+        Receive<Terminated>(t => _groups.Remove(t.ActorRef));
         Receive<Announce>(a =>
         {
             CancelResume("a drain began meanwhile");
@@ -95,10 +105,25 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnConnectionOpened(ConnectionOpened opened)
     {
+        _spawning++;
+        Group().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
+    }
+
+    /// <summary>Round robin over the groups, one more whenever the connections open and on their way would pass the size.</summary>
+    private IActorRef Group()
+    {
+        if (_groups.Count * (long)ConnectionsPerGroup <= _drain.Alive.Count + _spawning - _received)
+            _groups.Add(Context.Watch(Context.ActorOf(ConnectionGroup.Props(_port.Name, _random), "connections-" + _groupsMade++)));
+        _nextGroup = (_nextGroup + 1) % _groups.Count;
+        return _groups[_nextGroup];
+    }
+
+    private void OnConnectionStarted(ConnectionActor.Started started)
+    {
         _received++;
-        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name, _random), ChildName(opened.Connection.Id));
+        var child = Sender;
         _drain.Add(child);
-        _connections[child] = opened.Connection;
+        _connections[child] = started.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
         if (_announce is not null) child.Tell(_announce);
         if (_drain.Current is { } drain) child.Tell(drain);
@@ -159,9 +184,9 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private void TryComplete()
     {
-        // A connection accepted before the unbind may still be on its way through the supervisor.
+        // A connection accepted before the unbind may still be on its way through the supervisor, or its group.
         if (_drain.Draining && !_completed && _unbound && _settled && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
-            && _received >= _port.ConnectionsRegistered)
+            && _received >= _spawning && _received >= _port.ConnectionsRegistered)
             Complete();
     }
 
@@ -183,6 +208,12 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void Drained()
     {
         Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
+        Receive<ConnectionActor.Started>(started =>
+        {
+            _received++;
+            started.Connection.Abort("listener has drained");
+        });
+        Receive<Terminated>(t => _groups.Remove(t.ActorRef));
         Receive<Drain>(drain =>
         {
             if (!drain.Resumable) _leaving = true;
@@ -204,10 +235,4 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private TreeProtocol.TreeNode Describe() => new(Self.Path.Name, "listener", _connections.Values.Sum(c => c.InFlight),
         _connections.Select(c => new TreeProtocol.TreeNode(c.Key.Path.Name, "connection", c.Value.InFlight, [])).ToList());
-
-    private static string ChildName(string connectionId)
-    {
-        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
-        return "conn-" + safe;
-    }
 }
