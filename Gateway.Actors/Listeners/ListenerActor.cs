@@ -17,7 +17,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
-    /// <summary>A new group is made when the open connections would otherwise pass this many per group.</summary>
+    /// <summary>At most this many connection actors share a parent (<see cref="ConnectionGroup"/>).</summary>
     internal const int ConnectionsPerGroup = 128;
 
     private readonly IListenerPort _port;
@@ -27,9 +27,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly List<IActorRef> _resumeRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
-    private readonly List<IActorRef> _groups = [];
-    private int _nextGroup;
-    private int _groupsMade;
+    private readonly ConnectionGroups _groups;
     private long _spawning;
     private long _received;
     private Announce? _announce;
@@ -44,6 +42,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     {
         _port = port;
         _random = random;
+        _groups = new ConnectionGroups(Context, () => ConnectionGroup.Props(port.Name, random));
         Serving();
     }
 
@@ -52,7 +51,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     {
         Receive<ConnectionOpened>(OnConnectionOpened);
         Receive<ConnectionActor.Started>(OnConnectionStarted);
-        Receive<Terminated>(t => _groups.Remove(t.ActorRef));
+        Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
         Receive<Announce>(a =>
         {
             CancelResume("a drain began meanwhile");
@@ -78,6 +77,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
         // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
         Receive<DrainComplete>(c =>
         {
+            _groups.Left(Sender);
             _connections.Remove(Sender);
             _drain.Gone(Sender, c.Counts);
             TryComplete();
@@ -106,16 +106,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void OnConnectionOpened(ConnectionOpened opened)
     {
         _spawning++;
-        Group().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
-    }
-
-    /// <summary>Round robin over the groups, one more whenever the connections open and on their way would pass the size.</summary>
-    private IActorRef Group()
-    {
-        if (_groups.Count * (long)ConnectionsPerGroup <= _drain.Alive.Count + _spawning - _received)
-            _groups.Add(Context.Watch(Context.ActorOf(ConnectionGroup.Props(_port.Name, _random), "connections-" + _groupsMade++)));
-        _nextGroup = (_nextGroup + 1) % _groups.Count;
-        return _groups[_nextGroup];
+        _groups.Next().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
     }
 
     private void OnConnectionStarted(ConnectionActor.Started started)
@@ -213,7 +204,8 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
             _received++;
             started.Connection.Abort("listener has drained");
         });
-        Receive<Terminated>(t => _groups.Remove(t.ActorRef));
+        Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
+        Receive<DrainComplete>(_ => _groups.Left(Sender));
         Receive<Drain>(drain =>
         {
             if (!drain.Resumable) _leaving = true;
