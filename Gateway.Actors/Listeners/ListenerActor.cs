@@ -21,15 +21,14 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     internal const int ConnectionsPerGroup = 128;
 
     private readonly IListenerPort _port;
-    private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly List<IActorRef> _resumeRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
     private readonly ConnectionGroups _groups;
-    private long _spawning;
-    private long _received;
+    private long _spawned;
+    private long _started;
     private Announce? _announce;
     private bool _unbinding;
     private bool _unbound;
@@ -41,7 +40,6 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     public ListenerActor(IListenerPort port, Random random)
     {
         _port = port;
-        _random = random;
         _groups = new ConnectionGroups(Context, () => ConnectionGroup.Props(port.Name, random));
         Serving();
     }
@@ -105,13 +103,13 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnConnectionOpened(ConnectionOpened opened)
     {
-        _spawning++;
+        _spawned++;
         _groups.Next().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
     }
 
     private void OnConnectionStarted(ConnectionActor.Started started)
     {
-        _received++;
+        _started++;
         var child = Sender;
         _drain.Add(child);
         _connections[child] = started.Connection;
@@ -177,7 +175,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     {
         // A connection accepted before the unbind may still be on its way through the supervisor, or its group.
         if (_drain.Draining && !_completed && _unbound && _settled && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
-            && _received >= _spawning && _received >= _port.ConnectionsRegistered)
+            && _started >= _spawned && _started >= _port.ConnectionsRegistered)
             Complete();
     }
 
@@ -201,7 +199,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
         Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
         Receive<ConnectionActor.Started>(started =>
         {
-            _received++;
+            _started++;
             started.Connection.Abort("listener has drained");
         });
         Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
