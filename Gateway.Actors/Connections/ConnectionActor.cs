@@ -7,10 +7,18 @@ namespace Gateway.Connections;
 
 /// <summary>
 /// Owns the lifecycle of one downstream connection; the bytes stay in Kestrel. On <see cref="Drain"/> it asks the
-/// connection to close gracefully and waits for it to end; at the deadline it forces it.
+/// connection to close gracefully and waits for it to end; at the deadline it forces it. Its parent is a
+/// <see cref="Listeners.ConnectionGroup"/>; it reports to its listener (<see cref="Started"/>, then its last word,
+/// <see cref="DrainComplete"/>), from the one sender, so that the listener never hears the end before the start.
 /// </summary>
-internal sealed class ConnectionActor : ReceiveActor, IWithTimers
+internal sealed class ConnectionActor : UntypedActor, IWithTimers
 {
+    /// <summary>Told the listener first: the actor owns its connection from now on.</summary>
+    internal sealed record Started(IConnectionPort Connection)
+    {
+        public override string ToString() => $"Started({Connection.Id})";
+    }
+
     /// <summary>The connection has ended (its <see cref="IConnectionPort.Closed"/> task completed).</summary>
     internal sealed record Ended
     {
@@ -50,6 +58,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     private readonly IConnectionPort _port;
     private readonly string _listener;
+    private readonly IActorRef _owner;
     private readonly Random _random;
     // Made on first use: most connections never log, and an adapter per actor is a tenth of its memory.
     private ILoggingAdapter? _logger;
@@ -57,26 +66,37 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     private bool _finished;
     private IActorRef? _drainRequester;
 
-    public ConnectionActor(IConnectionPort port, string listener, Random random)
+    private ConnectionActor(IConnectionPort port, string listener, Random random, IActorRef owner)
     {
         _port = port;
         _listener = listener;
         _random = random;
+        _owner = owner;
+    }
 
-        Receive<Announce>(_ => _port.GoAway());
-        Receive<Drain>(OnDrain);
-        Receive<Ended>(_ => Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)));
-        Receive<DeadlineReached>(_ => OnDeadline());
-        Receive<EndStreams>(_ => _port.EndStreams());
-        Receive<IdleCheck>(_ => CheckIdle());
-        Receive<CloseWhenQuiet>(_ => Close());
-        Receive<CloseDeferredIdle>(_ =>
+    // A switch, not Receive<T> handlers: a ReceiveActor builds its handlers per instance, and there is one per connection.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            if (_finished) return;
-            var quiet = _drain?.IdleClose.DelayFor(_port.IdleFor, _random.NextDouble()) ?? TimeSpan.Zero;
-            if (quiet > TimeSpan.Zero) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, quiet);
-            else Close();
-        });
+            case Announce: _port.GoAway(); break;
+            case Drain drain: OnDrain(drain); break;
+            case Ended: Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)); break;
+            case DeadlineReached: OnDeadline(); break;
+            case EndStreams: _port.EndStreams(); break;
+            case IdleCheck: CheckIdle(); break;
+            case CloseWhenQuiet: Close(); break;
+            case CloseDeferredIdle: OnCloseDeferredIdle(); break;
+            default: Unhandled(message); break;
+        }
+    }
+
+    private void OnCloseDeferredIdle()
+    {
+        if (_finished) return;
+        var quiet = _drain?.IdleClose.DelayFor(_port.IdleFor, _random.NextDouble()) ?? TimeSpan.Zero;
+        if (quiet > TimeSpan.Zero) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, quiet);
+        else Close();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -88,17 +108,19 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
     /// on every call, which dominated the cost of accepting a connection (measured at 100,000 simulated connections).
     /// <paramref name="random"/> spreads idle closes (<see cref="IdleClosePolicy.Spread"/>); shared by the connections.
     /// </summary>
-    public static Props Props(IConnectionPort port, string listener, Random random) => Akka.Actor.Props.CreateBy(new Producer(port, listener, random));
+    public static Props Props(IConnectionPort port, string listener, Random random, IActorRef owner) =>
+        Akka.Actor.Props.CreateBy(new Producer(port, listener, random, owner));
 
-    private sealed class Producer(IConnectionPort port, string listener, Random random) : IIndirectActorProducer
+    private sealed class Producer(IConnectionPort port, string listener, Random random, IActorRef owner) : IIndirectActorProducer
     {
         public Type ActorType => typeof(ConnectionActor);
-        public ActorBase Produce() => new ConnectionActor(port, listener, random);
+        public ActorBase Produce() => new ConnectionActor(port, listener, random, owner);
         public void Release(ActorBase actor) { }
     }
 
     protected override void PreStart()
     {
+        _owner.Tell(new Started(_port));
         var self = Self;
         _port.Closed.ContinueWith(_ => self.Tell(Ended.Instance), TaskContinuationOptions.ExecuteSynchronously);
     }
@@ -111,7 +133,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         // The listener does not watch its connections (a watch per connection costs two messages more each): an actor
         // that stops without having reported says so here, and counts as crashed.
         if (!_finished)
-            (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
+            (_drainRequester ?? _owner).Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
     }
 
     private void OnDrain(Drain drain)
@@ -186,7 +208,7 @@ internal sealed class ConnectionActor : ReceiveActor, IWithTimers
         if (_finished) return;
         _finished = true;
         // Reported even when not draining, so the parent can tell an ended connection from a crashed actor.
-        (_drainRequester ?? Context.Parent).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
+        (_drainRequester ?? _owner).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);
     }
 }

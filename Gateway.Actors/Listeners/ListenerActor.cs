@@ -7,7 +7,8 @@ using static Gateway.Lifecycle.DrainProtocol;
 namespace Gateway.Listeners;
 
 /// <summary>
-/// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection. On
+/// Owns one listener: its accept state and a <see cref="ConnectionActor"/> per accepted connection (their parents are
+/// <see cref="ConnectionGroup"/>s; their drain is the listener's). On
 /// <see cref="Drain"/> it stops accepting, drains every connection, and reports once the last one has stopped; then it
 /// waits, to be stopped by its parent or, when the drain may be taken back, resumed (<see cref="Resume"/>).
 /// </summary>
@@ -16,14 +17,18 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     /// <summary>After the deadline, how long children get to report before they count as forced.</summary>
     internal static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>At most this many connection actors share a parent (<see cref="ConnectionGroup"/>).</summary>
+    internal const int ConnectionsPerGroup = 128;
+
     private readonly IListenerPort _port;
-    private readonly Random _random;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly DrainTracker _drain = new();
     private readonly List<IActorRef> _unbindRequesters = [];
     private readonly List<IActorRef> _resumeRequesters = [];
     private readonly Dictionary<IActorRef, IConnectionPort> _connections = [];
-    private long _received;
+    private readonly ConnectionGroups _groups;
+    private long _spawned;
+    private long _started;
     private Announce? _announce;
     private bool _unbinding;
     private bool _unbound;
@@ -35,7 +40,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     public ListenerActor(IListenerPort port, Random random)
     {
         _port = port;
-        _random = random;
+        _groups = new ConnectionGroups(Context, () => ConnectionGroup.Props(port.Name, random));
         Serving();
     }
 
@@ -43,6 +48,8 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void Serving()
     {
         Receive<ConnectionOpened>(OnConnectionOpened);
+        Receive<ConnectionActor.Started>(OnConnectionStarted);
+        Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
         Receive<Announce>(a =>
         {
             CancelResume("a drain began meanwhile");
@@ -68,6 +75,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
         // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
         Receive<DrainComplete>(c =>
         {
+            _groups.Left(Sender);
             _connections.Remove(Sender);
             _drain.Gone(Sender, c.Counts);
             TryComplete();
@@ -95,10 +103,16 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private void OnConnectionOpened(ConnectionOpened opened)
     {
-        _received++;
-        var child = Context.ActorOf(ConnectionActor.Props(opened.Connection, _port.Name, _random), ChildName(opened.Connection.Id));
+        _spawned++;
+        _groups.Next().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
+    }
+
+    private void OnConnectionStarted(ConnectionActor.Started started)
+    {
+        _started++;
+        var child = Sender;
         _drain.Add(child);
-        _connections[child] = opened.Connection;
+        _connections[child] = started.Connection;
         // Accepted while the accept loop was stopping: it is served once, then closed like the others.
         if (_announce is not null) child.Tell(_announce);
         if (_drain.Current is { } drain) child.Tell(drain);
@@ -159,9 +173,9 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private void TryComplete()
     {
-        // A connection accepted before the unbind may still be on its way through the supervisor.
+        // A connection accepted before the unbind may still be on its way through the supervisor, or its group.
         if (_drain.Draining && !_completed && _unbound && _settled && _resumeRequesters.Count == 0 && _drain.Alive.Count == 0
-            && _received >= _port.ConnectionsRegistered)
+            && _started >= _spawned && _started >= _port.ConnectionsRegistered)
             Complete();
     }
 
@@ -183,6 +197,13 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void Drained()
     {
         Receive<ConnectionOpened>(opened => opened.Connection.Abort("listener has drained"));
+        Receive<ConnectionActor.Started>(started =>
+        {
+            _started++;
+            started.Connection.Abort("listener has drained");
+        });
+        Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
+        Receive<DrainComplete>(_ => _groups.Left(Sender));
         Receive<Drain>(drain =>
         {
             if (!drain.Resumable) _leaving = true;
@@ -204,10 +225,4 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
 
     private TreeProtocol.TreeNode Describe() => new(Self.Path.Name, "listener", _connections.Values.Sum(c => c.InFlight),
         _connections.Select(c => new TreeProtocol.TreeNode(c.Key.Path.Name, "connection", c.Value.InFlight, [])).ToList());
-
-    private static string ChildName(string connectionId)
-    {
-        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
-        return "conn-" + safe;
-    }
 }

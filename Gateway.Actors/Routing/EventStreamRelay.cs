@@ -14,6 +14,9 @@ namespace Gateway.Routing;
 /// </summary>
 internal static class EventStreamRelay
 {
+    /// <summary>The most bytes of the upstream's stream relayed in one read.</summary>
+    internal const int BufferSize = 16 * 1024;
+
     /// <summary>Relays the upstream's event stream to the client until either side ends it, or the drain does.</summary>
     public static async Task RunAsync(HttpContext context, HttpResponseMessage proxyResponse, StreamSettings settings)
     {
@@ -37,19 +40,24 @@ internal static class EventStreamRelay
     private static async Task RelayAsync(Stream upstream, HttpResponse response, CancellationToken goodbye, StreamSettings settings, CancellationToken aborted)
     {
         await response.StartAsync(aborted);
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var boundary = new EventBoundary();
         using var goodbyeOrAborted = CancellationTokenSource.CreateLinkedTokenSource(aborted, goodbye);
-        try
+        while (true)
         {
-            while (true)
+            if (goodbye.IsCancellationRequested && boundary.AtBoundary) break;
+            // Between events a goodbye ends the wait; inside one the rest of the event is awaited first.
+            var wait = boundary.AtBoundary ? goodbyeOrAborted.Token : aborted;
+            byte[]? buffer = null;
+            try
             {
-                if (goodbye.IsCancellationRequested && boundary.AtBoundary) break;
                 int read;
                 try
                 {
-                    // Between events a goodbye ends the wait; inside one the rest of the event is awaited first.
-                    read = await upstream.ReadAsync(buffer, boundary.AtBoundary ? goodbyeOrAborted.Token : aborted);
+                    // A stream waits for its next event most of its life: it waits holding no buffer (a zero-byte
+                    // read), so that a thousand quiet streams hold none, and takes one from the pool for the bytes.
+                    _ = await upstream.ReadAsync(Memory<byte>.Empty, wait);
+                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                    read = await upstream.ReadAsync(buffer, wait);
                 }
                 catch (OperationCanceledException) when (goodbye.IsCancellationRequested && !aborted.IsCancellationRequested)
                 {
@@ -60,14 +68,14 @@ internal static class EventStreamRelay
                 await response.Body.WriteAsync(buffer.AsMemory(0, count), aborted);
                 await response.Body.FlushAsync(aborted);
             }
-            if (settings.SseRetry > TimeSpan.Zero)
-                await response.Body.WriteAsync(Encoding.ASCII.GetBytes(
-                    $"retry: {((long)settings.SseRetry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n"), aborted);
+            finally
+            {
+                if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        if (settings.SseRetry > TimeSpan.Zero)
+            await response.Body.WriteAsync(Encoding.ASCII.GetBytes(
+                $"retry: {((long)settings.SseRetry.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}\n\n"), aborted);
     }
 
     /// <summary>Tracks whether the bytes relayed so far end at an event boundary (a blank line).</summary>

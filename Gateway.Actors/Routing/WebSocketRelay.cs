@@ -94,27 +94,53 @@ internal static class WebSocketRelay
     private static string AcceptFor(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
+    /// <summary>The most bytes of a message received in one read.</summary>
+    internal const int BufferSize = 16 * 1024;
+
     /// <summary>Receives from one side until its close frame, sending each message on to the other side.</summary>
-    private static async Task PumpAsync(WebSocket from, Sender to, CancellationToken aborted)
+    internal static async Task PumpAsync(WebSocket from, Sender to, CancellationToken aborted)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             while (true)
             {
-                var received = await from.ReceiveAsync(buffer, aborted);
-                if (received.MessageType == WebSocketMessageType.Close)
+                // A WebSocket waits for its next message most of its life: it waits holding no buffer (a zero-byte
+                // receive returns once the next frame's header is in), and takes one from the pool for the message.
+                var next = await from.ReceiveAsync(Memory<byte>.Empty, aborted);
+                if (next.MessageType == WebSocketMessageType.Close)
                 {
                     await to.CloseAsync(from.CloseStatus ?? WebSocketCloseStatus.Empty, from.CloseStatusDescription);
                     return;
                 }
-                await to.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage);
+                // An empty message is whole once its header is in; any other is received into a buffer.
+                if (next.EndOfMessage) await to.SendAsync(ReadOnlyMemory<byte>.Empty, next.MessageType, endOfMessage: true);
+                else if (!await RelayMessageAsync(from, to, aborted)) return;
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             // One side vanished without a close frame: the other side loses its peer the same way.
             to.Abort();
+        }
+    }
+
+    /// <summary>Relays the message whose frame has arrived, to its end; false once the side sent its close frame.</summary>
+    private static async Task<bool> RelayMessageAsync(WebSocket from, Sender to, CancellationToken aborted)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (true)
+            {
+                var received = await from.ReceiveAsync(buffer.AsMemory(), aborted);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await to.CloseAsync(from.CloseStatus ?? WebSocketCloseStatus.Empty, from.CloseStatusDescription);
+                    return false;
+                }
+                await to.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage);
+                if (received.EndOfMessage) return true;
+            }
         }
         finally
         {
@@ -123,7 +149,7 @@ internal static class WebSocketRelay
     }
 
     /// <summary>One side's sending half: one send at a time, and nothing after its close frame.</summary>
-    private sealed class Sender(WebSocket socket)
+    internal sealed class Sender(WebSocket socket)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _closed;

@@ -13,7 +13,7 @@ namespace Gateway.Tests.Lifecycle;
 /// Shared setup for the drain-protocol specs: an actor system on virtual time (deadlines only move when a test calls
 /// <see cref="TestScheduler.Advance"/>), the production Props, and simulated ports writing to one journal.
 /// </summary>
-public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
+public abstract partial class GatewaySpec : Akka.TestKit.Xunit2.TestKit
 {
     private const string VirtualTime = """
         akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
@@ -56,20 +56,28 @@ public abstract class GatewaySpec : Akka.TestKit.Xunit2.TestKit
         return connection;
     }
 
-    /// <summary>The live actor at <paramref name="path"/>; retried because children are created asynchronously.</summary>
+    /// <summary>
+    /// The live actor at <paramref name="path"/> (a connection's path: <c>/user/gateway/listener-a/conn-a1</c>, wherever
+    /// its group is); retried because children are created asynchronously.
+    /// </summary>
     protected async Task<IActorRef> ResolveAsync(string path)
     {
+        var selection = ConnectionPath().Replace(path, "$1/*/$2");
         var probe = CreateTestProbe();
         var until = DateTime.UtcNow + Arrival;
         while (true)
         {
-            Sys.ActorSelection(path).Tell(new Identify(path), probe.Ref);
-            var identity = await probe.ExpectMsgAsync<ActorIdentity>(Arrival);
-            if (identity.Subject is { } found) return found;
+            // A wildcard that matches nothing is not answered: an empty wait is a miss, like an empty identity.
+            Sys.ActorSelection(selection).Tell(new Identify(path), probe.Ref);
+            var identity = await probe.ReceiveOneAsync(TimeSpan.FromMilliseconds(200)) as ActorIdentity;
+            if (identity?.Subject is { } found) return found;
             if (DateTime.UtcNow > until) throw new Xunit.Sdk.XunitException($"no actor at {path}");
             await Task.Delay(20);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(.*/listener-[^/]+)/(conn-[^/]+)$")]
+    private static partial System.Text.RegularExpressions.Regex ConnectionPath();
 
     /// <summary>Waits (real time) until a port call has happened; the actors run on other threads.</summary>
     protected Task Eventually(Func<bool> condition, string what) =>

@@ -290,6 +290,7 @@ public sealed class GatewaySimulation : IDisposable
           "/drain/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
           "/gateway/*/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
+          "/gateway/*/*/*" { dispatcher = {{SimulationDispatcher.ConfigId}} }
         }
         """);
 

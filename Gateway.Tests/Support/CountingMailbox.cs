@@ -22,6 +22,7 @@ public sealed class CountingMailbox(Settings settings, Config config) : MailboxT
           "/gateway" { mailbox = akka.counting-mailbox }
           "/gateway/*" { mailbox = akka.counting-mailbox }
           "/gateway/*/*" { mailbox = akka.counting-mailbox }
+          "/gateway/*/*/*" { mailbox = akka.counting-mailbox }
         }
         akka.counting-mailbox { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
         """;

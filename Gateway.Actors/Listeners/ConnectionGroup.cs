@@ -1,0 +1,48 @@
+using Akka.Actor;
+using Gateway.Connections;
+
+namespace Gateway.Listeners;
+
+/// <summary>
+/// The parent of a share of one listener's connection actors; the listener keeps their drain. Akka hands a parent all
+/// its children each time one stops, so one parent of 10,000 connections made the drain quadratic: a group holds about
+/// <see cref="ListenerActor.ConnectionsPerGroup"/>, and the groups stop their children on both cores.
+/// </summary>
+internal sealed class ConnectionGroup : UntypedActor
+{
+    /// <summary>Make the actor of an accepted connection; it reports to <paramref name="Listener"/>, not to this group.</summary>
+    internal sealed record Spawn(IConnectionPort Connection, IActorRef Listener)
+    {
+        public override string ToString() => $"Spawn({Connection.Id})";
+    }
+
+    private readonly string _listener;
+    private readonly Random _random;
+
+    public ConnectionGroup(string listener, Random random)
+    {
+        _listener = listener;
+        _random = random;
+    }
+
+    public static Props Props(string listener, Random random) => Akka.Actor.Props.Create(() => new ConnectionGroup(listener, random));
+
+    /// <summary>A failing connection actor stops (its PostStop closes that one connection and reports); the others go on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void OnReceive(object message)
+    {
+        if (message is not Spawn spawn)
+        {
+            Unhandled(message);
+            return;
+        }
+        Context.ActorOf(ConnectionActor.Props(spawn.Connection, _listener, _random, spawn.Listener), ChildName(spawn.Connection.Id));
+    }
+
+    private static string ChildName(string connectionId)
+    {
+        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        return "conn-" + safe;
+    }
+}
