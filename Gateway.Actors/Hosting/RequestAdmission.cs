@@ -14,8 +14,11 @@ namespace Gateway.Hosting;
 /// </summary>
 internal static class RequestAdmission
 {
-    /// <summary>Handles the request with <paramref name="handle"/>, or answers it with a 4xx when it must not be forwarded.</summary>
-    public static Task RunAsync(HttpContext context, LimitSettings limits, Func<HttpContext, Task> handle)
+    /// <summary>
+    /// Null when the request may be handled (its body limits set), or the answer that refuses it when it must not be
+    /// forwarded. (No callback to hand the request on: a closure per request for nothing.)
+    /// </summary>
+    public static Task? Refuse(HttpContext context, LimitSettings limits)
     {
         var request = context.Request;
         // An HTTP/2 WebSocket arrives as an extended CONNECT and is relayed; a plain CONNECT asks for a tunnel.
@@ -37,7 +40,7 @@ internal static class RequestAdmission
         // HTTP/2 streams share the connection's flow control: Kestrel takes no per-request minimum rate there.
         if (!HttpProtocol.IsHttp2(request.Protocol) && context.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } rate)
             rate.MinDataRate = ServerLimits.Rate(limits);
-        return handle(context);
+        return null;
     }
 
     /// <summary>

@@ -68,7 +68,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
+    // Pooled: the state of a forward (its retries, endpoint, transformer) is not allocated anew for every request.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(HttpContext context, CompiledRoute route, KestrelConnection connection)
     {
         var upstream = route.Upstream!;
         if (upstream.Endpoints.Lease() is not { } endpoint)
@@ -104,8 +106,9 @@ internal sealed partial class GatewayRequestHandler(IHttpForwarder forwarder, Ga
             var retry = UpstreamRetry.For(context, upstream);
             while (true)
             {
-                // Over HTTP/1.x the connection tells whether the request's head went out (HTTP/2 has REFUSED_STREAM and GOAWAY).
-                var attempt = retry is null || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
+                // Over HTTP/1.x the connection tells whether the request's head went out, when that can matter (HTTP/2
+                // has REFUSED_STREAM and GOAWAY).
+                var attempt = retry is not { TracksHead: true } || endpoint.Protocol == Upstreams.UpstreamProtocol.H2c ? null : Upstreams.ForwardAttempt.Begin();
                 try
                 {
                     error = grpc is null

@@ -27,6 +27,6 @@ internal static class GatewayRequestPipeline
     private static Task Serve(HttpContext context, KestrelConnection connection, GatewayRequestHandler handler)
     {
         connection.RequestArrived(context.Response);
-        return RequestAdmission.RunAsync(context, connection.Listener.Limits, c => handler.HandleAsync(c, connection));
+        return RequestAdmission.Refuse(context, connection.Listener.Limits) ?? handler.HandleAsync(context, connection);
     }
 }

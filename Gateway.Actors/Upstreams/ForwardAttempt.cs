@@ -3,7 +3,9 @@ namespace Gateway.Upstreams;
 /// <summary>
 /// One try at forwarding a request, as the HTTP/1.x connections it is written on see it: whether its head reached
 /// an endpoint. It flows with the request (an <see cref="AsyncLocal{T}"/> set around one forwarder call), so the
-/// connection stream (<see cref="Http1ConnectionStream"/>) knows which request a write belongs to without any lookup.
+/// connection stream (<see cref="Http1ConnectionStream"/>) knows which request a write belongs to without any lookup:
+/// SocketsHttpHandler picks the pooled connection and writes the head to its stream with neither the request nor a
+/// token, so nothing passed explicitly reaches it. Only requests a refused head matters to carry one.
 /// </summary>
 /// <remarks>
 /// The rule: a request whose method is not idempotent is sent again only when no endpoint can have received its
@@ -20,7 +22,10 @@ internal sealed class ForwardAttempt
     private int _headsWriting;
     private TaskCompletionSource? _settled;
 
-    /// <summary>The attempt the calling code runs for, or null outside a forwarder call (health checks, WebSocket handshakes).</summary>
+    /// <summary>
+    /// The attempt the calling code runs for, or null outside a forwarder call (health checks, WebSocket handshakes)
+    /// and for a request whose head, refused, would change nothing (<see cref="Routing.UpstreamRetry.TracksHead"/>).
+    /// </summary>
     public static ForwardAttempt? Current => Flowing.Value;
 
     /// <summary>Starts an attempt for the rest of the calling async flow (until <see cref="End"/>).</summary>
