@@ -81,6 +81,7 @@ public static class GatewayHostingExtensions
         // Beneath the user's file: an akka.* key written there wins over what gateway.cluster derives.
         if (clustered) akka.AddHocon(Gateway.Cluster.ClusterHocon.For(runtime.Settings.Cluster), HoconAddMode.Prepend);
         akka.AddHocon(runtime.Settings.Hocon, HoconAddMode.Prepend);
+        akka.AddHocon(Gateway.Connections.ConnectionMailbox.Hocon, HoconAddMode.Append);
         akka.AddHocon(ShutdownPhases.TimeoutsHocon(runtime.Settings.Drain, clustered), HoconAddMode.Prepend);
         // Akka's log goes to the application's log providers, its message alone (Telemetry/AkkaLogSink).
         akka.AddSetup(new Telemetry.AkkaLogSinkSetup(loggers));

@@ -18,11 +18,13 @@ internal sealed class ConnectionGroup : UntypedActor
 
     private readonly string _listener;
     private readonly Random _random;
+    private readonly bool _lightMailbox;
 
     public ConnectionGroup(string listener, Random random)
     {
         _listener = listener;
         _random = random;
+        _lightMailbox = Context.System.Settings.Config.HasPath(ConnectionMailbox.Id);
     }
 
     public static Props Props(string listener, Random random) => Akka.Actor.Props.Create(() => new ConnectionGroup(listener, random));
@@ -37,7 +39,8 @@ internal sealed class ConnectionGroup : UntypedActor
             Unhandled(message);
             return;
         }
-        Context.ActorOf(ConnectionActor.Props(spawn.Connection, _listener, _random, spawn.Listener), ChildName(spawn.Connection.Id));
+        var props = ConnectionActor.Props(spawn.Connection, _listener, _random, spawn.Listener);
+        Context.ActorOf(_lightMailbox ? props.WithMailbox(ConnectionMailbox.Id) : props, ChildName(spawn.Connection.Id));
     }
 
     private static string ChildName(string connectionId)

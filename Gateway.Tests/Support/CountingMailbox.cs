@@ -25,6 +25,7 @@ public sealed class CountingMailbox(Settings settings, Config config) : MailboxT
           "/gateway/*/*/*" { mailbox = akka.counting-mailbox }
         }
         akka.counting-mailbox { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
+        akka.actor.gateway-connection-mailbox { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
         """;
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CountingQueue();
