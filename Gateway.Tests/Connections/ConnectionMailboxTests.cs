@@ -14,14 +14,7 @@ public sealed class ConnectionMailboxTests
     public async Task The_gateways_connection_actors_get_the_light_mailbox()
     {
         await using var upstream = await UpstreamServer.StartAsync();
-        await using var gateway = await InProcessGateway.StartAsync($$"""
-            gateway {
-              listeners.public { address = "127.0.0.1:0" }
-              admin.address = "127.0.0.1:0"
-              upstreams.app { endpoints = ["{{upstream.Endpoint}}"] }
-              routes.app { listener = public, path-prefix = "/", upstream = app }
-            }
-            """);
+        await using var gateway = await InProcessGateway.StartAsync(upstream.GatewayConfig(drain: ""));
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         (await client.GetAsync(new Uri(gateway.Listener(), "/hello"))).EnsureSuccessStatusCode();
 
