@@ -64,7 +64,6 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
     private ILoggingAdapter? _logger;
     private Drain? _drain;
     private bool _finished;
-    private IActorRef? _drainRequester;
 
     private ConnectionActor(IConnectionPort port, string listener, Random random, IActorRef owner)
     {
@@ -133,14 +132,13 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
         // The listener does not watch its connections (a watch per connection costs two messages more each): an actor
         // that stops without having reported says so here, and counts as crashed.
         if (!_finished)
-            (_drainRequester ?? _owner).Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
+            _owner.Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
     }
 
     private void OnDrain(Drain drain)
     {
         var first = _drain is null;
         _drain = first ? drain : _drain!.Earliest(drain);
-        _drainRequester = Sender;
         var remaining = _drain.Remaining(Context.System.Scheduler);
         // A request in flight may still turn into a stream: an event stream is known by its response.
         if (_port.Streams > 0 || _port.InFlight > 0)
@@ -207,8 +205,8 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
     {
         if (_finished) return;
         _finished = true;
-        // Reported even when not draining, so the parent can tell an ended connection from a crashed actor.
-        (_drainRequester ?? _owner).Tell(new DrainComplete(Self.Path.Name, outcome, counts));
+        // Reported even when not draining, so the listener can tell an ended connection from a crashed actor.
+        _owner.Tell(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);
     }
 }

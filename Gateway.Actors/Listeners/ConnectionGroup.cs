@@ -10,8 +10,8 @@ namespace Gateway.Listeners;
 /// </summary>
 internal sealed class ConnectionGroup : UntypedActor
 {
-    /// <summary>Make the actor of an accepted connection; it reports to <paramref name="Listener"/>, not to this group.</summary>
-    internal sealed record Spawn(IConnectionPort Connection, IActorRef Listener)
+    /// <summary>Make the actor of an accepted connection; it reports to the listener (this group's parent), not to the group.</summary>
+    internal sealed record Spawn(IConnectionPort Connection)
     {
         public override string ToString() => $"Spawn({Connection.Id})";
     }
@@ -39,7 +39,7 @@ internal sealed class ConnectionGroup : UntypedActor
             Unhandled(message);
             return;
         }
-        var props = ConnectionActor.Props(spawn.Connection, _listener, _random, spawn.Listener);
+        var props = ConnectionActor.Props(spawn.Connection, _listener, _random, Context.Parent);
         Context.ActorOf(_lightMailbox ? props.WithMailbox(ConnectionMailbox.Id) : props, ChildName(spawn.Connection.Id));
     }
 

@@ -104,7 +104,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     private void OnConnectionOpened(ConnectionOpened opened)
     {
         _spawned++;
-        _groups.Next().Tell(new ConnectionGroup.Spawn(opened.Connection, Self));
+        _groups.Next().Tell(new ConnectionGroup.Spawn(opened.Connection));
     }
 
     private void OnConnectionStarted(ConnectionActor.Started started)

@@ -107,11 +107,7 @@ internal static class WebSocketRelay
                 // A WebSocket waits for its next message most of its life: it waits holding no buffer (a zero-byte
                 // receive returns once the next frame's header is in), and takes one from the pool for the message.
                 var next = await from.ReceiveAsync(Memory<byte>.Empty, aborted);
-                if (next.MessageType == WebSocketMessageType.Close)
-                {
-                    await to.CloseAsync(from.CloseStatus ?? WebSocketCloseStatus.Empty, from.CloseStatusDescription);
-                    return;
-                }
+                if (await ClosedAsync(next, from, to)) return;
                 // An empty message is whole once its header is in; any other is received into a buffer.
                 if (next.EndOfMessage) await to.SendAsync(ReadOnlyMemory<byte>.Empty, next.MessageType, endOfMessage: true);
                 else if (!await RelayMessageAsync(from, to, aborted)) return;
@@ -133,11 +129,7 @@ internal static class WebSocketRelay
             while (true)
             {
                 var received = await from.ReceiveAsync(buffer.AsMemory(), aborted);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    await to.CloseAsync(from.CloseStatus ?? WebSocketCloseStatus.Empty, from.CloseStatusDescription);
-                    return false;
-                }
+                if (await ClosedAsync(received, from, to)) return false;
                 await to.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage);
                 if (received.EndOfMessage) return true;
             }
@@ -146,6 +138,14 @@ internal static class WebSocketRelay
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Whether <paramref name="received"/> was the side's close frame; if so, the other side is closed the same way.</summary>
+    private static async ValueTask<bool> ClosedAsync(ValueWebSocketReceiveResult received, WebSocket from, Sender to)
+    {
+        if (received.MessageType != WebSocketMessageType.Close) return false;
+        await to.CloseAsync(from.CloseStatus ?? WebSocketCloseStatus.Empty, from.CloseStatusDescription);
+        return true;
     }
 
     /// <summary>One side's sending half: one send at a time, and nothing after its close frame.</summary>

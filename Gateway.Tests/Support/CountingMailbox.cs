@@ -17,7 +17,7 @@ public sealed class CountingMailbox(Settings settings, Config config) : MailboxT
     public static long Enqueued => Interlocked.Read(ref _enqueued);
 
     /// <summary>HOCON deploying the gateway tree (supervisor, listeners, connections, upstreams) with this mailbox.</summary>
-    public const string Hocon = """
+    public const string Hocon = $$"""
         akka.actor.deployment {
           "/gateway" { mailbox = akka.counting-mailbox }
           "/gateway/*" { mailbox = akka.counting-mailbox }
@@ -25,7 +25,7 @@ public sealed class CountingMailbox(Settings settings, Config config) : MailboxT
           "/gateway/*/*/*" { mailbox = akka.counting-mailbox }
         }
         akka.counting-mailbox { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
-        akka.actor.gateway-connection-mailbox { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
+        {{Gateway.Connections.ConnectionMailbox.Id}} { mailbox-type = "Gateway.Tests.Support.CountingMailbox, Gateway.Tests" }
         """;
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new CountingQueue();
