@@ -31,32 +31,8 @@ configure() { # target round → writes the target's config for port $port
   case $t in
     A|B) gateway_conf "$WORK/$t-$round.conf" "$port" 18700 "$WORK/$t-$round.sock" "drain { deadline = 30s, idle-quiet = 0s }"
     ;;
-    haproxy) cat > "$WORK/haproxy-$round.cfg" <<CONF
-global
-  maxconn 9000
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 5s
-  timeout client 300s
-  timeout server 30s
-  timeout http-keep-alive 300s
-frontend f
-  bind 127.0.0.1:$port
-  default_backend b
-backend b
-  server s1 127.0.0.1:18700
-CONF
-    ;;
-    nginx) cat > "$WORK/nginx-$round.conf" <<CONF
-worker_processes 1; pid $WORK/ngx-$round.pid; error_log $WORK/ngx-$round.log; daemon off; master_process off;
-events { worker_connections 20000; }
-http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
-  upstream app { server 127.0.0.1:18700; keepalive 64; }
-  server { listen 127.0.0.1:$port backlog=4096;
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-CONF
-    ;;
+    haproxy) haproxy_conf "$WORK/haproxy-$round.cfg" "$port" 18700 ;;
+    nginx) nginx_proxy_conf "$WORK/nginx-$round.conf" "$port" 18700 "$WORK/ngx-$round.pid" "$WORK/ngx-$round.log" "daemon off; master_process off;" ;;
   esac
 }
 

@@ -38,32 +38,8 @@ dotnet publish bench/YarpPeer -c Release -v quiet -o "$WORK/yarp" >/dev/null
 mkdir -p "$WORK/up" "$WORK/ngx"
 upstream_conf "$WORK/up/nginx.conf" 18100 "$WORK/up/pid" "$WORK/up/error.log"
 gateway_conf "$WORK/gateway.conf" 18200 18100 "$WORK/gateway.sock" "drain { deadline = 30s, idle-quiet = 0s }"
-cat > "$WORK/ngx/nginx.conf" <<CONF
-worker_processes 1; pid $WORK/ngx/pid; error_log $WORK/ngx/error.log; daemon on;
-events { worker_connections 20000; }
-http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
-  upstream app { server 127.0.0.1:18100; keepalive 64; }
-  server { listen 127.0.0.1:18300 backlog=4096; listen 127.0.0.1:18301 http2;
-    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
-CONF
-cat > "$WORK/haproxy.cfg" <<CONF
-global
-  maxconn 9000   # the descriptor limit here is 20,000; HAProxy reserves two per connection
-defaults
-  mode http
-  option http-keep-alive
-  timeout connect 5s
-  timeout client 300s
-  timeout server 30s
-  timeout http-keep-alive 300s
-frontend f
-  bind 127.0.0.1:18500
-  bind 127.0.0.1:18501 proto h2
-  default_backend b
-backend b
-  http-reuse always
-  server s1 127.0.0.1:18100
-CONF
+nginx_proxy_conf "$WORK/ngx/nginx.conf" 18300 18100 "$WORK/ngx/pid" "$WORK/ngx/error.log" "daemon on;" "listen 127.0.0.1:18301 http2;"
+haproxy_conf "$WORK/haproxy.cfg" 18500 18100 "bind 127.0.0.1:18501 proto h2" "http-reuse always"
 
 wait_port() { for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 never answered" >&2; return 1; }
 # The PIDs whose CPU time counts for a target (nginx: master and workers).
