@@ -9,7 +9,8 @@ namespace Gateway.Connections;
 /// </summary>
 internal sealed class ConnectionStreams(ListenerCounters counters)
 {
-    private readonly List<LongLivedStream> _open = [];
+    // Made with the first stream (most connections never have one); the lock is this object, which no one else sees.
+    private List<LongLivedStream>? _open;
     private bool _draining;
     private bool _ending;
 
@@ -17,7 +18,7 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     {
         get
         {
-            lock (_open) return _open.Count;
+            lock (this) return _open?.Count ?? 0;
         }
     }
 
@@ -26,9 +27,9 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     {
         var stream = new LongLivedStream(this, settings);
         bool draining, ending;
-        lock (_open)
+        lock (this)
         {
-            _open.Add(stream);
+            (_open ??= []).Add(stream);
             (draining, ending) = (_draining, _ending);
         }
         counters.StreamStarted();
@@ -39,7 +40,7 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
 
     public void Ended(LongLivedStream stream)
     {
-        lock (_open) _open.Remove(stream);
+        lock (this) _open?.Remove(stream);
         counters.StreamEnded();
     }
 
@@ -58,10 +59,10 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     private LongLivedStream[] Mark(Action mark)
     {
         // Copied under the lock, told outside it: a goodbye runs the relay's callbacks synchronously.
-        lock (_open)
+        lock (this)
         {
             mark();
-            return _open.Count == 0 ? [] : [.. _open];
+            return _open is null || _open.Count == 0 ? [] : [.. _open];
         }
     }
 }
