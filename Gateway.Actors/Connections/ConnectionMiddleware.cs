@@ -51,6 +51,7 @@ internal sealed class ConnectionMiddleware(ConnectionDelegate next, ListenerHand
     private async Task<KestrelConnection?> ArriveAsync(ConnectionContext context)
     {
         var connection = new KestrelConnection(context, listener);
+        ConnectionItems.Install(context);
         listener.ConnectionArrived(connection);
         try
         {

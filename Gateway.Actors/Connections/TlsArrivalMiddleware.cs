@@ -19,6 +19,7 @@ internal sealed class TlsArrivalMiddleware(ConnectionDelegate next, ListenerHand
         try
         {
             listener.ConnectionArrived(connection);
+            ConnectionItems.Install(context);
             context.Items[KestrelConnection.ArrivingKey] = connection;
             await Tls.TlsConnectionGuard.GuardAsync(listener, context, next, connection.CloseRequested);
         }
