@@ -47,21 +47,22 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     /// <summary>The drain started: each stream follows its route's policy.</summary>
     public void DrainStarted()
     {
-        foreach (var stream in Mark(() => _draining = true)) stream.DrainStarted();
+        foreach (var stream in Mark(ending: false)) stream.DrainStarted();
     }
 
     /// <summary>The deadline is near: every stream says goodbye now, whatever its policy.</summary>
     public void EndAll()
     {
-        foreach (var stream in Mark(() => _ending = true)) stream.SayGoodbye();
+        foreach (var stream in Mark(ending: true)) stream.SayGoodbye();
     }
 
-    private LongLivedStream[] Mark(Action mark)
+    private LongLivedStream[] Mark(bool ending)
     {
         // Copied under the lock, told outside it: a goodbye runs the relay's callbacks synchronously.
         lock (this)
         {
-            mark();
+            if (ending) _ending = true;
+            else _draining = true;
             return _open is null || _open.Count == 0 ? [] : [.. _open];
         }
     }

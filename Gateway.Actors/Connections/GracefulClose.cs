@@ -38,6 +38,13 @@ internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? life
     public void CloseIfIdle()
     {
         if (Volatile.Read(ref _delivered) == 1) return;
+        // Idle: closed now, nothing to wait for. A request arriving meanwhile is answered with Connection: close (its
+        // response starts after the close was wanted), as when the deferral below finds no response under way.
+        if (Volatile.Read(ref _responding) == 0)
+        {
+            Deliver();
+            return;
+        }
         if (Volatile.Read(ref _deferred) is null)
             Interlocked.CompareExchange(ref _deferred, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
         // Read after the deferral is published; ResponseCompleted counts down before it reads it: one sees the other.
