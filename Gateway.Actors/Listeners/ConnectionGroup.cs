@@ -10,24 +10,17 @@ namespace Gateway.Listeners;
 /// </summary>
 internal sealed class ConnectionGroup : UntypedActor
 {
-    /// <summary>Make the actor of an accepted connection; it reports to the listener (this group's parent), not to the group.</summary>
+    /// <summary>Make the actor of an accepted connection; it reports to the listener (<see cref="ConnectionActors.Owner"/>), not to the group.</summary>
     internal sealed record Spawn(IConnectionPort Connection)
     {
         public override string ToString() => $"Spawn({Connection.Id})";
     }
 
-    private readonly string _listener;
-    private readonly Random _random;
-    private readonly bool _lightMailbox;
+    private readonly ConnectionActors _connections;
 
-    public ConnectionGroup(string listener, Random random)
-    {
-        _listener = listener;
-        _random = random;
-        _lightMailbox = Context.System.Settings.Config.HasPath(ConnectionMailbox.Id);
-    }
+    public ConnectionGroup(ConnectionActors connections) => _connections = connections;
 
-    public static Props Props(string listener, Random random) => Akka.Actor.Props.Create(() => new ConnectionGroup(listener, random));
+    public static Props Props(ConnectionActors connections) => Akka.Actor.Props.Create(() => new ConnectionGroup(connections));
 
     /// <summary>A failing connection actor stops (its PostStop closes that one connection and reports); the others go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -39,8 +32,7 @@ internal sealed class ConnectionGroup : UntypedActor
             Unhandled(message);
             return;
         }
-        var props = ConnectionActor.Props(spawn.Connection, _listener, _random, Context.Parent);
-        Context.ActorOf(_lightMailbox ? props.WithMailbox(ConnectionMailbox.Id) : props, ChildName(spawn.Connection.Id));
+        _connections.Spawn(Context, spawn.Connection, ChildName(spawn.Connection.Id));
     }
 
     private static string ChildName(string connectionId)

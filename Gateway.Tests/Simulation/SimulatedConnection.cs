@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Gateway.Connections;
 
 namespace Gateway.Tests.Simulation;
@@ -21,28 +22,35 @@ public enum ConnectionEnd
 /// A downstream connection without sockets. It behaves like Kestrel's: <see cref="RequestClose"/> closes an idle
 /// connection at once and a busy one after its last in-flight request (the test or the simulation finishes those with
 /// <see cref="FinishRequest"/>); after <see cref="GoAway"/> the next response closes it too; <see cref="Abort"/>
-/// closes it at once. Every call is journaled with its virtual time.
+/// closes it at once. Every call is journaled with its virtual time; its actor is told of its end where it ends.
 /// </summary>
-/// <param name="inlineContinuations">
-/// Run the continuations of <see cref="Closed"/> on the thread that closes the connection. A
-/// <see cref="GatewaySimulation"/> needs this (everything happens on the calling thread, deterministically); the
-/// thread-pool specs keep the asynchronous default, as Kestrel does.
-/// </param>
-public sealed class SimulatedConnection(string id, SimulatedJournal journal, int inFlight = 0, bool inlineContinuations = false)
-    : IConnectionPort
+public sealed class SimulatedConnection(string id, SimulatedJournal journal, int inFlight = 0) : IConnectionPort
 {
-    private readonly TaskCompletionSource _closed =
-        new(inlineContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private int _inFlight = inFlight;
     private bool _closeRequested;
     private bool _goingAway;
     private int _aborts;
+    private IActorRef? _endWatcher;
 
     public string Id { get; } = id;
     public string Remote => "sim/" + Id;
     public int InFlight { get { lock (_gate) return _inFlight; } }
-    public Task Closed => _closed.Task;
+
+    /// <summary>Ended after it was accepted (a refused connection never was).</summary>
+    public bool HasEnded { get { lock (_gate) return End is not (ConnectionEnd.Open or ConnectionEnd.Refused); } }
+
+    /// <summary>As Kestrel's: the actor is told where the connection ends, or at once if it has ended.</summary>
+    public void TellWhenEnded(IActorRef actor)
+    {
+        lock (_gate)
+        {
+            if (_endWatcher is not null) throw new InvalidOperationException($"{_endWatcher} is told of {Id}'s end already");
+            _endWatcher = actor;
+            if (End == ConnectionEnd.Open) return;
+        }
+        actor.Tell(ConnectionActor.Ended.Instance);
+    }
 
     /// <summary>Injects a crash: the connection actor's call to <see cref="RequestClose"/> throws.</summary>
     public bool ThrowOnRequestClose { get; init; }
@@ -113,7 +121,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
         bool end;
         lock (_gate)
         {
-            if (_closed.Task.IsCompleted) return; // the response was cut: the connection is gone already
+            if (End != ConnectionEnd.Open) return; // the response was cut: the connection is gone already
             _inFlight--;
             end = _inFlight == 0 && (_closeRequested || _goingAway);
         }
@@ -122,15 +130,18 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
 
     private void Finish(ConnectionEnd how, string? reason = null)
     {
+        IActorRef? watcher;
         lock (_gate)
         {
             // Only the first end counts, as with a real socket.
             if (End != ConnectionEnd.Open) return;
             End = how;
             ClosedAt = journal.Clock.Now;
+            // An actor that registers from now on sees the end and is told then: told exactly once either way.
+            watcher = _endWatcher;
         }
         journal.Record($"conn {Id} closed ({Describe(how, reason)})");
-        _closed.TrySetResult();
+        watcher?.Tell(ConnectionActor.Ended.Instance);
     }
 
     private static string Describe(ConnectionEnd how, string? reason) => how switch
