@@ -46,16 +46,24 @@ internal sealed class ConnectionActor : UntypedActor
         public override string ToString() => name;
     }
 
+    /// <summary>
+    /// What a connection holds once its drain has begun, and not before: the drain and its timers (the streams'
+    /// goodbye, the quiet period of an idle close, the idle check). Akka's IWithTimers made a scheduler and its
+    /// dictionary for every actor; an idle connection has no timer at all.
+    /// </summary>
+    private sealed class Draining(Drain drain)
+    {
+        public Drain Drain { get; set; } = drain;
+        public Tick? EndStreams { get; set; }
+        public Tick? Quiet { get; set; }
+        public Tick? IdleCheck { get; set; }
+    }
+
     private readonly IConnectionPort _port;
     private readonly ConnectionActors _shared;
     // Made on first use: most connections never log, and an adapter per actor is a tenth of its memory.
     private ILoggingAdapter? _logger;
-    private Drain? _drain;
-    // The drain's timers, made when started (an idle connection has none; Akka's IWithTimers made a scheduler and its
-    // dictionary for every actor): the streams' goodbye, the quiet period of an idle close, the idle check.
-    private Tick? _endStreams;
-    private Tick? _quiet;
-    private Tick? _idleCheck;
+    private Draining? _draining;
     private bool _finished;
 
     internal ConnectionActor(ConnectionActors shared)
@@ -83,9 +91,9 @@ internal sealed class ConnectionActor : UntypedActor
 
     private void OnCloseDeferredIdle()
     {
-        if (_finished) return;
-        var quiet = _drain?.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble()) ?? TimeSpan.Zero;
-        if (quiet > TimeSpan.Zero) _quiet = Start(_quiet, "CloseWhenQuiet", quiet);
+        if (_finished || _draining is not { } draining) return;
+        var quiet = draining.Drain.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble());
+        if (quiet > TimeSpan.Zero) draining.Quiet = Start(draining.Quiet, "CloseWhenQuiet", quiet);
         else Close();
     }
 
@@ -99,9 +107,12 @@ internal sealed class ConnectionActor : UntypedActor
 
     protected override void PostStop()
     {
-        Cancel(_endStreams);
-        Cancel(_quiet);
-        Cancel(_idleCheck);
+        if (_draining is { } draining)
+        {
+            Cancel(draining.EndStreams);
+            Cancel(draining.Quiet);
+            Cancel(draining.IdleCheck);
+        }
         // A crashed or stopped actor must not leave its connection unowned: close it rather than leak it.
         if (!_port.HasEnded)
             _port.Abort("connection actor stopped");
@@ -124,45 +135,47 @@ internal sealed class ConnectionActor : UntypedActor
 
     private void OnTick(Tick tick)
     {
-        if (tick == _endStreams)
+        if (_draining is not { } draining) return;
+        if (tick == draining.EndStreams)
         {
-            _endStreams = null;
+            draining.EndStreams = null;
             _port.EndStreams();
         }
-        else if (tick == _quiet)
+        else if (tick == draining.Quiet)
         {
-            _quiet = null;
+            draining.Quiet = null;
             Close();
         }
-        else if (tick == _idleCheck)
+        else if (tick == draining.IdleCheck)
         {
-            _idleCheck = null;
-            CheckIdle();
+            draining.IdleCheck = null;
+            CheckIdle(draining);
         }
     }
 
     private void OnDrain(Drain drain)
     {
-        var first = _drain is null;
-        _drain = first ? drain : _drain!.Earliest(drain);
-        var remaining = _drain.Remaining(Context.System.Scheduler);
+        var first = _draining is null;
+        var draining = _draining ??= new Draining(drain);
+        if (!first) draining.Drain = draining.Drain.Earliest(drain);
+        var remaining = draining.Drain.Remaining(Context.System.Scheduler);
         // A request in flight may still turn into a stream: an event stream is known by its response.
         if (_port.Streams > 0 || _port.InFlight > 0)
-            _endStreams = Start(_endStreams, "EndStreams", remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
+            draining.EndStreams = Start(draining.EndStreams, "EndStreams", remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
         {
             var delay = _port.InFlight == 0 && _port.Streams == 0
-                ? _drain.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble())
+                ? draining.Drain.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble())
                 : TimeSpan.Zero;
-            if (delay > TimeSpan.Zero && delay < remaining) _quiet = Start(_quiet, "CloseWhenQuiet", delay);
+            if (delay > TimeSpan.Zero && delay < remaining) draining.Quiet = Start(draining.Quiet, "CloseWhenQuiet", delay);
             else Close();
-            CheckIdle();
+            CheckIdle(draining);
         }
-        else if (_quiet is not null)
+        else if (draining.Quiet is not null)
         {
             // A second drain is a hurry: the quiet period and the spread give way.
-            Cancel(_quiet);
-            _quiet = null;
+            Cancel(draining.Quiet);
+            draining.Quiet = null;
             Close();
         }
         // The deadline itself comes from the listener, one timer for all its connections; one already past is now
@@ -183,13 +196,13 @@ internal sealed class ConnectionActor : UntypedActor
     }
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
-    private void CheckIdle()
+    private void CheckIdle(Draining draining)
     {
         if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
         var left = timeout - _port.IdleFor;
         if (left > TimeSpan.Zero)
         {
-            _idleCheck = Start(_idleCheck, "IdleCheck", left);
+            draining.IdleCheck = Start(draining.IdleCheck, "IdleCheck", left);
             return;
         }
         Log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _shared.Listener, _port.IdleFor.TotalSeconds);
@@ -199,7 +212,7 @@ internal sealed class ConnectionActor : UntypedActor
     private void OnDeadline()
     {
         // A connection accepted after a drain was taken back never drained: an old drain's deadline is not its own.
-        if (_finished || _drain is null) return;
+        if (_finished || _draining is null) return;
         Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
             _port.Id, _port.Remote, _shared.Listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.

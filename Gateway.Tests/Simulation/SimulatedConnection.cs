@@ -31,7 +31,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
     private bool _closeRequested;
     private bool _goingAway;
     private int _aborts;
-    private IActorRef? _endWatcher;
+    private EndWatch _end;
 
     public string Id { get; } = id;
     public string Remote => "sim/" + Id;
@@ -41,22 +41,16 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
     public bool HasEnded { get { lock (_gate) return End is not (ConnectionEnd.Open or ConnectionEnd.Refused); } }
 
     /// <summary>As Kestrel's: the actor is told where the connection ends, or at once if it has ended.</summary>
-    public void TellWhenEnded(IActorRef actor)
-    {
-        lock (_gate)
-        {
-            if (_endWatcher is not null) throw new InvalidOperationException($"{_endWatcher} is told of {Id}'s end already");
-            _endWatcher = actor;
-            if (End == ConnectionEnd.Open) return;
-        }
-        actor.Tell(ConnectionActor.Ended.Instance);
-    }
+    public void TellWhenEnded(IActorRef actor) => _end.TellWhenEnded(actor);
 
     /// <summary>Injects a crash: the connection actor's call to <see cref="RequestClose"/> throws.</summary>
     public bool ThrowOnRequestClose { get; init; }
 
     /// <summary>Injects a crash: the connection actor's call to <see cref="GoAway"/> (the announce) throws.</summary>
     public bool ThrowOnGoAway { get; init; }
+
+    /// <summary>Holds the connection actor inside <see cref="GoAway"/> (the announce) until released: it stays busy while messages queue up.</summary>
+    public SemaphoreSlim? HoldGoAway { get; init; }
 
     /// <summary>The virtual time the connection ended, once it has.</summary>
     public DateTimeOffset? ClosedAt { get; private set; }
@@ -75,6 +69,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
     {
         journal.Record($"conn {Id} go-away");
         if (ThrowOnGoAway) throw new InvalidOperationException($"simulated crash in GoAway of {Id}");
+        HoldGoAway?.Wait(TimeSpan.FromSeconds(10));
         lock (_gate) _goingAway = true;
     }
 
@@ -130,18 +125,15 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
 
     private void Finish(ConnectionEnd how, string? reason = null)
     {
-        IActorRef? watcher;
         lock (_gate)
         {
             // Only the first end counts, as with a real socket.
             if (End != ConnectionEnd.Open) return;
             End = how;
             ClosedAt = journal.Clock.Now;
-            // An actor that registers from now on sees the end and is told then: told exactly once either way.
-            watcher = _endWatcher;
         }
         journal.Record($"conn {Id} closed ({Describe(how, reason)})");
-        watcher?.Tell(ConnectionActor.Ended.Instance);
+        _end.End();
     }
 
     private static string Describe(ConnectionEnd how, string? reason) => how switch
