@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 using Gateway.Connections;
 
@@ -35,9 +36,14 @@ internal sealed class ConnectionGroup : UntypedActor
         _connections.Spawn(Context, spawn.Connection, ChildName(spawn.Connection.Id));
     }
 
+    // Kestrel's connection ids are letters and digits already: only another id is rewritten (a string less each).
+    private static readonly SearchValues<char> NameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
     private static string ChildName(string connectionId)
     {
-        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        if (!connectionId.AsSpan().ContainsAnyExcept(NameChars)) return "conn-" + connectionId;
+        var safe = new string(connectionId.Select(c => NameChars.Contains(c) ? c : '_').ToArray());
         return "conn-" + safe;
     }
 }
