@@ -5,7 +5,7 @@ namespace Gateway.Connections;
 /// <summary>
 /// The connection actors of one listener: their one <see cref="Akka.Actor.Props"/> and what they share. Akka keeps an
 /// actor's Props for its whole life, so Props made per connection (and copied again to set the mailbox) were about
-/// 185 B of every idle connection. A connection reaches its actor here, by the actor's name, from its spawn to the
+/// 184 B of every idle connection. A connection reaches its actor here, by the actor's name, from its spawn to the
 /// actor's construction: so the actor owns it from its start, before any message, as with Props of its own.
 /// </summary>
 internal sealed class ConnectionActors : IIndirectActorProducer
