@@ -11,7 +11,7 @@ namespace Gateway.Connections;
 /// <see cref="Listeners.ConnectionGroup"/>; it reports to its listener (<see cref="Started"/>, then its last word,
 /// <see cref="DrainComplete"/>), from the one sender, so that the listener never hears the end before the start.
 /// </summary>
-internal sealed class ConnectionActor : UntypedActor, IWithTimers
+internal sealed class ConnectionActor : UntypedActor
 {
     /// <summary>Told the listener first: the actor owns its connection from now on.</summary>
     internal sealed record Started(IConnectionPort Connection)
@@ -19,7 +19,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
         public override string ToString() => $"Started({Connection.Id})";
     }
 
-    /// <summary>The connection has ended (its <see cref="IConnectionPort.Closed"/> task completed).</summary>
+    /// <summary>The connection has ended (told by the connection, <see cref="IConnectionPort.TellWhenEnded"/>).</summary>
     internal sealed record Ended
     {
         public static readonly Ended Instance = new();
@@ -29,19 +29,6 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
     /// <summary>Long-lived streams get their goodbye this long before the deadline, so they end gracefully by it.</summary>
     internal static readonly TimeSpan StreamGoodbyeLead = TimeSpan.FromSeconds(1);
 
-    private sealed record EndStreams
-    {
-        public static readonly EndStreams Instance = new();
-        public override string ToString() => "EndStreams";
-    }
-
-    /// <summary>Timer message: an idle connection has been quiet long enough to be closed.</summary>
-    private sealed record CloseWhenQuiet
-    {
-        public static readonly CloseWhenQuiet Instance = new();
-        public override string ToString() => "CloseWhenQuiet";
-    }
-
     /// <summary>A close the drain asked for waits for the connection to be idle, and now it is (see <see cref="IConnectionPort.CloseDeferred"/>).</summary>
     private sealed record CloseDeferredIdle
     {
@@ -49,29 +36,43 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
         public override string ToString() => "CloseDeferredIdle";
     }
 
-    /// <summary>Timer message: time to see whether an idle-closable connection has been idle long enough.</summary>
-    private sealed record IdleCheck
+    /// <summary>
+    /// A timer's message, new for each start: one that was already on its way when its timer was cancelled or started
+    /// again is not the timer's current one, and is ignored (what Akka's timers do with a generation number).
+    /// </summary>
+    private sealed class Tick(string name)
     {
-        public static readonly IdleCheck Instance = new();
-        public override string ToString() => "IdleCheck";
+        public ICancelable? Cancelable { get; set; }
+        public override string ToString() => name;
+    }
+
+    /// <summary>
+    /// What a connection holds once its drain has begun, and not before: the drain and its timers (the streams'
+    /// goodbye, the quiet period of an idle close, the idle check). Akka's IWithTimers made a scheduler and its
+    /// dictionary for every actor; an idle connection has no timer at all.
+    /// </summary>
+    private sealed class Draining(Drain drain)
+    {
+        public Drain Drain { get; set; } = drain;
+        public Tick? EndStreams { get; set; }
+        public Tick? Quiet { get; set; }
+        public Tick? IdleCheck { get; set; }
     }
 
     private readonly IConnectionPort _port;
-    private readonly string _listener;
-    private readonly IActorRef _owner;
-    private readonly Random _random;
+    private readonly ConnectionActors _shared;
     // Made on first use: most connections never log, and an adapter per actor is a tenth of its memory.
     private ILoggingAdapter? _logger;
-    private Drain? _drain;
+    private Draining? _draining;
     private bool _finished;
 
-    private ConnectionActor(IConnectionPort port, string listener, Random random, IActorRef owner)
+    internal ConnectionActor(ConnectionActors shared)
     {
-        _port = port;
-        _listener = listener;
-        _random = random;
-        _owner = owner;
+        _shared = shared;
+        _port = shared.Take(Self.Path.Name);
     }
+
+    private IActorRef Owner => _shared.Owner;
 
     // A switch, not Receive<T> handlers: a ReceiveActor builds its handlers per instance, and there is one per connection.
     protected override void OnReceive(object message)
@@ -82,9 +83,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
             case Drain drain: OnDrain(drain); break;
             case Ended: Finish(DrainOutcome.Completed, new DrainCounts(1, 0, 0)); break;
             case DeadlineReached: OnDeadline(); break;
-            case EndStreams: _port.EndStreams(); break;
-            case IdleCheck: CheckIdle(); break;
-            case CloseWhenQuiet: Close(); break;
+            case Tick tick: OnTick(tick); break;
             case CloseDeferredIdle: OnCloseDeferredIdle(); break;
             default: Unhandled(message); break;
         }
@@ -92,70 +91,91 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
 
     private void OnCloseDeferredIdle()
     {
-        if (_finished) return;
-        var quiet = _drain?.IdleClose.DelayFor(_port.IdleFor, _random.NextDouble()) ?? TimeSpan.Zero;
-        if (quiet > TimeSpan.Zero) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, quiet);
+        if (_finished || _draining is not { } draining) return;
+        var quiet = draining.Drain.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble());
+        if (quiet > TimeSpan.Zero) draining.Quiet = Start(draining.Quiet, "CloseWhenQuiet", quiet);
         else Close();
     }
 
-    public ITimerScheduler Timers { get; set; } = null!;
-
     private ILoggingAdapter Log => _logger ??= Context.GetLogger();
-
-    /// <summary>
-    /// Made by a producer, not an expression: <c>Props.Create(() => new …)</c> walks and evaluates the expression tree
-    /// on every call, which dominated the cost of accepting a connection (measured at 100,000 simulated connections).
-    /// <paramref name="random"/> spreads idle closes (<see cref="IdleClosePolicy.Spread"/>); shared by the connections.
-    /// </summary>
-    public static Props Props(IConnectionPort port, string listener, Random random, IActorRef owner) =>
-        Akka.Actor.Props.CreateBy(new Producer(port, listener, random, owner));
-
-    private sealed class Producer(IConnectionPort port, string listener, Random random, IActorRef owner) : IIndirectActorProducer
-    {
-        public Type ActorType => typeof(ConnectionActor);
-        public ActorBase Produce() => new ConnectionActor(port, listener, random, owner);
-        public void Release(ActorBase actor) { }
-    }
 
     protected override void PreStart()
     {
-        _owner.Tell(new Started(_port));
-        var self = Self;
-        _port.Closed.ContinueWith(_ => self.Tell(Ended.Instance), TaskContinuationOptions.ExecuteSynchronously);
+        Owner.Tell(new Started(_port));
+        _port.TellWhenEnded(Self);
     }
 
     protected override void PostStop()
     {
+        if (_draining is { } draining)
+        {
+            Cancel(draining.EndStreams);
+            Cancel(draining.Quiet);
+            Cancel(draining.IdleCheck);
+        }
         // A crashed or stopped actor must not leave its connection unowned: close it rather than leak it.
-        if (!_port.Closed.IsCompleted)
+        if (!_port.HasEnded)
             _port.Abort("connection actor stopped");
         // The listener does not watch its connections (a watch per connection costs two messages more each): an actor
         // that stops without having reported says so here, and counts as crashed.
         if (!_finished)
-            _owner.Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
+            Owner.Tell(new DrainComplete(Self.Path.Name, DrainOutcome.Aborted, new DrainCounts(0, 0, 1)));
+    }
+
+    /// <summary>(Re)starts a timer: the one running is cancelled, and its message, if already sent, ignored.</summary>
+    private Tick Start(Tick? running, string name, TimeSpan delay)
+    {
+        Cancel(running);
+        var tick = new Tick(name);
+        tick.Cancelable = Context.System.Scheduler.ScheduleTellOnceCancelable(delay, Self, tick, Self);
+        return tick;
+    }
+
+    private static void Cancel(Tick? timer) => timer?.Cancelable?.Cancel();
+
+    private void OnTick(Tick tick)
+    {
+        if (_draining is not { } draining) return;
+        if (tick == draining.EndStreams)
+        {
+            draining.EndStreams = null;
+            _port.EndStreams();
+        }
+        else if (tick == draining.Quiet)
+        {
+            draining.Quiet = null;
+            Close();
+        }
+        else if (tick == draining.IdleCheck)
+        {
+            draining.IdleCheck = null;
+            CheckIdle(draining);
+        }
     }
 
     private void OnDrain(Drain drain)
     {
-        var first = _drain is null;
-        _drain = first ? drain : _drain!.Earliest(drain);
-        var remaining = _drain.Remaining(Context.System.Scheduler);
+        var first = _draining is null;
+        var draining = _draining ??= new Draining(drain);
+        if (!first) draining.Drain = draining.Drain.Earliest(drain);
+        var remaining = draining.Drain.Remaining(Context.System.Scheduler);
         // A request in flight may still turn into a stream: an event stream is known by its response.
         if (_port.Streams > 0 || _port.InFlight > 0)
-            Timers.StartSingleTimer(EndStreams.Instance, EndStreams.Instance, remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
+            draining.EndStreams = Start(draining.EndStreams, "EndStreams", remaining > StreamGoodbyeLead ? remaining - StreamGoodbyeLead : TimeSpan.Zero);
         if (first)
         {
             var delay = _port.InFlight == 0 && _port.Streams == 0
-                ? _drain.IdleClose.DelayFor(_port.IdleFor, _random.NextDouble())
+                ? draining.Drain.IdleClose.DelayFor(_port.IdleFor, _shared.Random.NextDouble())
                 : TimeSpan.Zero;
-            if (delay > TimeSpan.Zero && delay < remaining) Timers.StartSingleTimer(CloseWhenQuiet.Instance, CloseWhenQuiet.Instance, delay);
+            if (delay > TimeSpan.Zero && delay < remaining) draining.Quiet = Start(draining.Quiet, "CloseWhenQuiet", delay);
             else Close();
-            CheckIdle();
+            CheckIdle(draining);
         }
-        else if (Timers.IsTimerActive(CloseWhenQuiet.Instance))
+        else if (draining.Quiet is not null)
         {
             // A second drain is a hurry: the quiet period and the spread give way.
-            Timers.Cancel(CloseWhenQuiet.Instance);
+            Cancel(draining.Quiet);
+            draining.Quiet = null;
             Close();
         }
         // The deadline itself comes from the listener, one timer for all its connections; one already past is now
@@ -176,25 +196,25 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
     }
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
-    private void CheckIdle()
+    private void CheckIdle(Draining draining)
     {
         if (_port is not IIdleClosable { IdleTimeout: { } timeout } idle) return;
         var left = timeout - _port.IdleFor;
         if (left > TimeSpan.Zero)
         {
-            Timers.StartSingleTimer(IdleCheck.Instance, IdleCheck.Instance, left);
+            draining.IdleCheck = Start(draining.IdleCheck, "IdleCheck", left);
             return;
         }
-        Log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _listener, _port.IdleFor.TotalSeconds);
+        Log.Info("Drain: closing connection {0} on listener {1}: idle for {2:0.0}s", _port.Id, _shared.Listener, _port.IdleFor.TotalSeconds);
         idle.CloseIdle();
     }
 
     private void OnDeadline()
     {
         // A connection accepted after a drain was taken back never drained: an old drain's deadline is not its own.
-        if (_finished || _drain is null) return;
+        if (_finished || _draining is null) return;
         Log.Warning("Drain deadline: forcing connection {0} from {1} on listener {2} with {3} request(s) in flight ({4})",
-            _port.Id, _port.Remote, _listener, _port.InFlight, _port);
+            _port.Id, _port.Remote, _shared.Listener, _port.InFlight, _port);
         // A stream that opened after the drain started may not have had its goodbye yet: it gets it before the abort.
         if (_port.Streams > 0) _port.EndStreams();
         _port.Abort("drain deadline reached");
@@ -206,7 +226,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
         if (_finished) return;
         _finished = true;
         // Reported even when not draining, so the listener can tell an ended connection from a crashed actor.
-        _owner.Tell(new DrainComplete(Self.Path.Name, outcome, counts));
+        Owner.Tell(new DrainComplete(Self.Path.Name, outcome, counts));
         Context.Stop(Self);
     }
 }

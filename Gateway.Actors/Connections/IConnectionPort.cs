@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace Gateway.Connections;
 
 /// <summary>
@@ -18,8 +20,14 @@ public interface IConnectionPort
     /// <summary>How long since the connection last carried a request (or a byte, for raw TCP); zero while one is in flight.</summary>
     TimeSpan IdleFor { get; }
 
-    /// <summary>Completes when the connection has ended, however it ended.</summary>
-    Task Closed { get; }
+    /// <summary>The connection has ended, however it ended.</summary>
+    bool HasEnded { get; }
+
+    /// <summary>
+    /// Tell <paramref name="actor"/> <see cref="ConnectionActor.Ended"/> when the connection ends, however it ends — at
+    /// once if it has ended already. Called once, by the connection's actor.
+    /// </summary>
+    void TellWhenEnded(IActorRef actor);
 
     /// <summary>Go away on the next response (HTTP/1.1 <c>Connection: close</c>, HTTP/2 GOAWAY); idle stays open.</summary>
     void GoAway();

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Gateway.Configuration;
 using Gateway.Listeners;
 using Microsoft.AspNetCore.Connections;
@@ -39,9 +40,8 @@ internal sealed class KestrelConnection : IConnectionPort
     private readonly GracefulClose _close;
     private readonly ConnectionStreams _streams;
     private readonly IConnectionLifetimeNotificationFeature? _lifetime;
-    // Continuations run where the connection ends: the only one is the actor's Tell, and a thread-pool hop per
-    // connection is what 10,000 closing at once can least afford.
-    private readonly TaskCompletionSource _closed = new();
+    // Told where the connection ends: a thread-pool hop per connection is what 10,000 closing at once can least afford.
+    private EndWatch _end;
     private int _inFlight;
     private long _idleSince;
     private long _requests;
@@ -70,7 +70,9 @@ internal sealed class KestrelConnection : IConnectionPort
         $"{Id} from {Remote}, open {(_time.GetUtcNow() - OpenedAt).TotalSeconds:0.0}s, {InFlight} request(s) in flight{(IsHttp2 ? " (HTTP/2)" : "")}";
 
     public int InFlight => Volatile.Read(ref _inFlight);
-    public Task Closed => _closed.Task;
+    public bool HasEnded => _end.HasEnded;
+
+    public void TellWhenEnded(IActorRef actor) => _end.TellWhenEnded(actor);
 
     /// <summary>Fires when Kestrel or the drain asked this connection to close.</summary>
     public CancellationToken CloseRequested => _lifetime?.ConnectionClosedRequested ?? CancellationToken.None;
@@ -132,7 +134,7 @@ internal sealed class KestrelConnection : IConnectionPort
     public void Abort(string reason)
     {
         // Counted once: the actor's PostStop may abort again before Kestrel has reported the close.
-        if (_closed.Task.IsCompleted || Interlocked.Exchange(ref _aborted, 1) == 1) return;
+        if (_end.HasEnded || Interlocked.Exchange(ref _aborted, 1) == 1) return;
         Listener.Counters.ConnectionForced();
         _context.Abort(new ConnectionAbortedException(reason));
     }
@@ -176,6 +178,6 @@ internal sealed class KestrelConnection : IConnectionPort
     internal void Ended()
     {
         Listener.Counters.ConnectionClosed();
-        _closed.TrySetResult();
+        _end.End();
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Akka.Actor;
 using System.Net.Sockets;
 using Gateway.Listeners;
 using Gateway.Upstreams;
@@ -26,7 +27,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Socket? _upstreamSocket;
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private EndWatch _end;
     private readonly TimeProvider _time;
     private long _lastActivity;
     private int _forced;
@@ -49,8 +50,9 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
     public string Remote { get; }
 
     /// <summary>The relay is its one unit of work: 1 while open.</summary>
-    public int InFlight => _closed.Task.IsCompleted ? 0 : 1;
-    public Task Closed => _closed.Task;
+    public int InFlight => _end.HasEnded ? 0 : 1;
+    public bool HasEnded => _end.HasEnded;
+    public void TellWhenEnded(IActorRef actor) => _end.TellWhenEnded(actor);
     public DateTimeOffset OpenedAt { get; }
     public TimeSpan? IdleTimeout => _listener.IdleTimeout;
     public TimeSpan IdleFor => _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
@@ -143,7 +145,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _upstream.Leave();
         _listener.Counters.RequestEnded(connectionBecameIdle: true);
         _listener.Counters.ConnectionClosed();
-        _closed.TrySetResult();
+        _end.End();
     }
 
     /// <summary>Nothing to say to raw bytes: the connection runs until it ends or the deadline.</summary>
@@ -161,7 +163,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
 
     public void Abort(string reason)
     {
-        if (_closed.Task.IsCompleted || Interlocked.Exchange(ref _forced, 1) == 1) return;
+        if (_end.HasEnded || Interlocked.Exchange(ref _forced, 1) == 1) return;
         _listener.Counters.ConnectionForced();
         Shutdown();
     }
@@ -172,7 +174,7 @@ internal sealed class TcpConnection : IConnectionPort, IIdleClosable
         _stop.Cancel();
         _ = Task.Delay(ShutdownGrace).ContinueWith(_ =>
         {
-            if (_closed.Task.IsCompleted) return;
+            if (_end.HasEnded) return;
             _socket.Dispose();
             _upstreamSocket?.Dispose();
         }, TaskScheduler.Default);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.Actor;
 using Gateway.Connections;
 
@@ -10,24 +11,17 @@ namespace Gateway.Listeners;
 /// </summary>
 internal sealed class ConnectionGroup : UntypedActor
 {
-    /// <summary>Make the actor of an accepted connection; it reports to the listener (this group's parent), not to the group.</summary>
+    /// <summary>Make the actor of an accepted connection; it reports to the listener (<see cref="ConnectionActors.Owner"/>), not to the group.</summary>
     internal sealed record Spawn(IConnectionPort Connection)
     {
         public override string ToString() => $"Spawn({Connection.Id})";
     }
 
-    private readonly string _listener;
-    private readonly Random _random;
-    private readonly bool _lightMailbox;
+    private readonly ConnectionActors _connections;
 
-    public ConnectionGroup(string listener, Random random)
-    {
-        _listener = listener;
-        _random = random;
-        _lightMailbox = Context.System.Settings.Config.HasPath(ConnectionMailbox.Id);
-    }
+    public ConnectionGroup(ConnectionActors connections) => _connections = connections;
 
-    public static Props Props(string listener, Random random) => Akka.Actor.Props.Create(() => new ConnectionGroup(listener, random));
+    public static Props Props(ConnectionActors connections) => Akka.Actor.Props.Create(() => new ConnectionGroup(connections));
 
     /// <summary>A failing connection actor stops (its PostStop closes that one connection and reports); the others go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
@@ -39,13 +33,17 @@ internal sealed class ConnectionGroup : UntypedActor
             Unhandled(message);
             return;
         }
-        var props = ConnectionActor.Props(spawn.Connection, _listener, _random, Context.Parent);
-        Context.ActorOf(_lightMailbox ? props.WithMailbox(ConnectionMailbox.Id) : props, ChildName(spawn.Connection.Id));
+        _connections.Spawn(Context, spawn.Connection, ChildName(spawn.Connection.Id));
     }
+
+    // Kestrel's connection ids are letters and digits already: only another id is rewritten (a string less each).
+    private static readonly SearchValues<char> NameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 
     private static string ChildName(string connectionId)
     {
-        var safe = new string(connectionId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray());
+        if (!connectionId.AsSpan().ContainsAnyExcept(NameChars)) return "conn-" + connectionId;
+        var safe = new string(connectionId.Select(c => NameChars.Contains(c) ? c : '_').ToArray());
         return "conn-" + safe;
     }
 }

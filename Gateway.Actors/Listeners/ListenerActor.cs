@@ -40,7 +40,8 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
     public ListenerActor(IListenerPort port, Random random)
     {
         _port = port;
-        _groups = new ConnectionGroups(Context, () => ConnectionGroup.Props(port.Name, random));
+        var connections = new ConnectionActors(port.Name, random, Self, Context.System);
+        _groups = new ConnectionGroups(Context, () => ConnectionGroup.Props(connections));
         Serving();
     }
 

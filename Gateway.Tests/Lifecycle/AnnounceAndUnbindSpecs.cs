@@ -30,7 +30,7 @@ public sealed class AnnounceAndUnbindSpecs(ITestOutputHelper output) : GatewaySp
         {
             Assert.Empty(c.RequestCloseCalls);
             Assert.Empty(c.AbortCalls);
-            Assert.False(c.Closed.IsCompleted);
+            Assert.False(c.HasEnded);
         });
     }
 
@@ -54,7 +54,7 @@ public sealed class AnnounceAndUnbindSpecs(ITestOutputHelper output) : GatewaySp
         await ExpectNothingAsync();
         // Live connections keep being served: stopping accepting is not a drain.
         Assert.Empty(conn.RequestCloseCalls);
-        Assert.False(conn.Closed.IsCompleted);
+        Assert.False(conn.HasEnded);
     }
 
     [Fact]

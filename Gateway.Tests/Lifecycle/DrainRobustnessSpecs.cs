@@ -31,7 +31,7 @@ public sealed class DrainRobustnessSpecs(ITestOutputHelper output) : GatewaySpec
         await watcher.ExpectTerminatedAsync(listener, Arrival);
         // ConnectionActor.PostStop must not leave the crashed actor's connection open.
         Assert.Single(crashing.AbortCalls);
-        Assert.True(crashing.Closed.IsCompleted);
+        Assert.True(crashing.HasEnded);
         Assert.Empty(healthy.AbortCalls);
         Assert.Equal(1, Journal.Count("upstream u closed"));
     }

@@ -24,7 +24,7 @@ public sealed class LateConnectionSpecs(ITestOutputHelper output) : GatewaySpec(
 
         await ExpectMsgAsync<DrainComplete>(Arrival);
         // Either drained (RequestClose) or refused (Abort): an open connection nobody owns is a leak.
-        await Eventually(() => last.Closed.IsCompleted, "last connection closed");
+        await Eventually(() => last.HasEnded, "last connection closed");
     }
 
     // Kestrel registers a connection (towards the supervisor) before the unbind completes; the supervisor forwards it

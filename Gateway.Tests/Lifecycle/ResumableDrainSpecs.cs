@@ -23,7 +23,7 @@ public sealed class ResumableDrainSpecs(ITestOutputHelper output) : GatewaySpec(
         await ExpectMsgAsync<AcceptingStopped>(Arrival);
         gateway.Tell(Resumable(TimeSpan.FromSeconds(30)), TestActor);
         Assert.Equal(new DrainCounts(1, 0, 0), (await ExpectMsgAsync<DrainComplete>(Arrival)).Counts);
-        Assert.True(connection.Closed.IsCompleted);
+        Assert.True(connection.HasEnded);
         await ExpectNothingAsync(); // once, and the gateway has not stopped
         var listenerA = await ResolveAsync("/user/gateway/listener-a");
 

@@ -17,7 +17,7 @@ public sealed class UpstreamDrainSpecs(ITestOutputHelper output) : GatewaySpec(o
         var b1 = Accept(gateway, "b", "b1");
         gateway.Tell(GracefulDrain(TimeSpan.FromSeconds(30)), TestActor);
 
-        await Eventually(() => b1.Closed.IsCompleted, "idle connection closed");
+        await Eventually(() => b1.HasEnded, "idle connection closed");
         await ExpectNothingAsync();
         Assert.Equal(0, Journal.Count("upstream u drain-begins")); // listener a still has a request in flight
 

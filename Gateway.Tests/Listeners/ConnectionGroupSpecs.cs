@@ -36,7 +36,7 @@ public sealed class ConnectionGroupSpecs(ITestOutputHelper output) : GatewaySpec
         gateway.Tell(GracefulDrain(TimeSpan.FromSeconds(30)), TestActor);
         var done = await ExpectMsgAsync<DrainComplete>(Arrival);
         Assert.Equal(new DrainCounts(Completed: Connections, Forced: 0, Crashed: 0), done.Counts);
-        Assert.All(connections, c => Assert.True(c.Closed.IsCompleted));
+        Assert.All(connections, c => Assert.True(c.HasEnded));
     }
 
     /// <summary>Every live actor the wildcard path matches (each answers Identify; none answering is an empty list).</summary>

@@ -194,7 +194,7 @@ public sealed class GatewaySimulation : IDisposable
         for (var i = 0; i < scenario.Connections.Count; i++)
         {
             var spec = scenario.Connections[i];
-            var connection = new SimulatedConnection("c" + i, _journal, spec.Kind == ConnectionKind.Idle ? 0 : 1, inlineContinuations: true)
+            var connection = new SimulatedConnection("c" + i, _journal, spec.Kind == ConnectionKind.Idle ? 0 : 1)
             {
                 ThrowOnGoAway = spec.Crash == Crash.OnGoAway,
                 ThrowOnRequestClose = spec.Crash == Crash.OnRequestClose,

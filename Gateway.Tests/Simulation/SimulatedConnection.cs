@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Gateway.Connections;
 
 namespace Gateway.Tests.Simulation;
@@ -21,34 +22,35 @@ public enum ConnectionEnd
 /// A downstream connection without sockets. It behaves like Kestrel's: <see cref="RequestClose"/> closes an idle
 /// connection at once and a busy one after its last in-flight request (the test or the simulation finishes those with
 /// <see cref="FinishRequest"/>); after <see cref="GoAway"/> the next response closes it too; <see cref="Abort"/>
-/// closes it at once. Every call is journaled with its virtual time.
+/// closes it at once. Every call is journaled with its virtual time; its actor is told of its end where it ends.
 /// </summary>
-/// <param name="inlineContinuations">
-/// Run the continuations of <see cref="Closed"/> on the thread that closes the connection. A
-/// <see cref="GatewaySimulation"/> needs this (everything happens on the calling thread, deterministically); the
-/// thread-pool specs keep the asynchronous default, as Kestrel does.
-/// </param>
-public sealed class SimulatedConnection(string id, SimulatedJournal journal, int inFlight = 0, bool inlineContinuations = false)
-    : IConnectionPort
+public sealed class SimulatedConnection(string id, SimulatedJournal journal, int inFlight = 0) : IConnectionPort
 {
-    private readonly TaskCompletionSource _closed =
-        new(inlineContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private int _inFlight = inFlight;
     private bool _closeRequested;
     private bool _goingAway;
     private int _aborts;
+    private EndWatch _end;
 
     public string Id { get; } = id;
     public string Remote => "sim/" + Id;
     public int InFlight { get { lock (_gate) return _inFlight; } }
-    public Task Closed => _closed.Task;
+
+    /// <summary>Ended after it was accepted (a refused connection never was).</summary>
+    public bool HasEnded { get { lock (_gate) return End is not (ConnectionEnd.Open or ConnectionEnd.Refused); } }
+
+    /// <summary>As Kestrel's: the actor is told where the connection ends, or at once if it has ended.</summary>
+    public void TellWhenEnded(IActorRef actor) => _end.TellWhenEnded(actor);
 
     /// <summary>Injects a crash: the connection actor's call to <see cref="RequestClose"/> throws.</summary>
     public bool ThrowOnRequestClose { get; init; }
 
     /// <summary>Injects a crash: the connection actor's call to <see cref="GoAway"/> (the announce) throws.</summary>
     public bool ThrowOnGoAway { get; init; }
+
+    /// <summary>Holds the connection actor inside <see cref="GoAway"/> (the announce) until released: it stays busy while messages queue up.</summary>
+    public SemaphoreSlim? HoldGoAway { get; init; }
 
     /// <summary>The virtual time the connection ended, once it has.</summary>
     public DateTimeOffset? ClosedAt { get; private set; }
@@ -67,6 +69,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
     {
         journal.Record($"conn {Id} go-away");
         if (ThrowOnGoAway) throw new InvalidOperationException($"simulated crash in GoAway of {Id}");
+        HoldGoAway?.Wait(TimeSpan.FromSeconds(10));
         lock (_gate) _goingAway = true;
     }
 
@@ -113,7 +116,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
         bool end;
         lock (_gate)
         {
-            if (_closed.Task.IsCompleted) return; // the response was cut: the connection is gone already
+            if (End != ConnectionEnd.Open) return; // the response was cut: the connection is gone already
             _inFlight--;
             end = _inFlight == 0 && (_closeRequested || _goingAway);
         }
@@ -130,7 +133,7 @@ public sealed class SimulatedConnection(string id, SimulatedJournal journal, int
             ClosedAt = journal.Clock.Now;
         }
         journal.Record($"conn {Id} closed ({Describe(how, reason)})");
-        _closed.TrySetResult();
+        _end.End();
     }
 
     private static string Describe(ConnectionEnd how, string? reason) => how switch
