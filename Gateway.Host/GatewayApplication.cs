@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Host.Admin;
+using Gateway.Host.Logging;
 using Gateway.Hosting;
 using Gateway.HotRestart;
 using Gateway.Listeners;
@@ -31,14 +32,8 @@ public sealed class GatewayApplication
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        if (logging is null && settings.JsonLogs)
-            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
-        else if (logging is null)
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
+        if (logging is null)
+            builder.Logging.AddGatewayConsole(settings.JsonLogs);
         else
             logging(builder.Logging);
         // Per-request framework logs cost throughput; the gateway logs its own lifecycle events.

@@ -190,10 +190,12 @@ internal sealed class ConnectionActor : UntypedActor
     private void Close()
     {
         _port.RequestClose();
-        if (_port.CloseDeferred is not { } deferred) return;
-        var self = Self;
-        deferred.ContinueWith(_ => self.Tell(CloseDeferredIdle.Instance), TaskContinuationOptions.ExecuteSynchronously);
+        if (_port.CloseDeferred is { } deferred) AskAgainWhenIdle(deferred, Self);
     }
+
+    // Apart from Close: the closure it needs would be made on every close, deferred or not.
+    private static void AskAgainWhenIdle(Task deferred, IActorRef self) =>
+        deferred.ContinueWith(_ => self.Tell(CloseDeferredIdle.Instance), TaskContinuationOptions.ExecuteSynchronously);
 
     /// <summary>During a drain, a connection that cannot be told to go away is closed once idle for its timeout.</summary>
     private void CheckIdle(Draining draining)

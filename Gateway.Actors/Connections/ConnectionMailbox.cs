@@ -7,8 +7,8 @@ namespace Gateway.Connections;
 
 /// <summary>
 /// The mailbox of a <see cref="ConnectionActor"/>: a handful of messages in its whole life (the drain, its end, a timer
-/// or two), so a queue that holds nothing until the first — Akka's default reserves a 32-slot segment up front, about
-/// 1 KB of every idle connection. The gateway's actor system defines it (<see cref="Hocon"/>); a system without it
+/// or two), so a queue that keeps one in a field and makes a list only when more wait — Akka's default reserves a
+/// 32-slot segment up front, about 1 KB of every idle connection. The gateway's actor system defines it (<see cref="Hocon"/>); a system without it
 /// gives connection actors its default mailbox.
 /// </summary>
 internal sealed class ConnectionMailbox(Settings settings, Config config)
@@ -21,11 +21,15 @@ internal sealed class ConnectionMailbox(Settings settings, Config config)
 
     public override IMessageQueue Create(IActorRef owner, ActorSystem system) => new Queue();
 
-    /// <summary>Many writers (the listener, timers, the connection's end), one reader (the actor).</summary>
+    /// <summary>
+    /// Many writers (the listener, timers, the connection's end), one reader (the actor). The first message waits in a
+    /// field: a connection actor mostly has one at a time, so most never make a queue. Locked on itself: a lock object
+    /// per connection would be memory every idle connection holds.
+    /// </summary>
     internal sealed class Queue : IMessageQueue, IUnboundedMessageQueueSemantics
     {
-        private readonly Lock _gate = new();
-        private Queue<Envelope>? _items;
+        private Envelope _head;
+        private Queue<Envelope>? _rest;
         private int _count;
 
         public bool HasMessages => Volatile.Read(ref _count) > 0;
@@ -34,11 +38,11 @@ internal sealed class ConnectionMailbox(Settings settings, Config config)
 
         public void Enqueue(IActorRef receiver, Envelope envelope)
         {
-            lock (_gate)
+            lock (this)
             {
-                _items ??= new Queue<Envelope>(4);
-                _items.Enqueue(envelope);
-                _count = _items.Count;
+                if (_count == 0) _head = envelope;
+                else (_rest ??= new Queue<Envelope>(4)).Enqueue(envelope);
+                Volatile.Write(ref _count, _count + 1);
             }
         }
 
@@ -46,11 +50,12 @@ internal sealed class ConnectionMailbox(Settings settings, Config config)
         {
             envelope = default;
             if (Volatile.Read(ref _count) == 0) return false;
-            lock (_gate)
+            lock (this)
             {
-                if (_items is not { Count: > 0 } items) return false;
-                envelope = items.Dequeue();
-                _count = items.Count;
+                if (_count == 0) return false;
+                envelope = _head;
+                _head = _rest is { Count: > 0 } rest ? rest.Dequeue() : default;
+                Volatile.Write(ref _count, _count - 1);
                 return true;
             }
         }

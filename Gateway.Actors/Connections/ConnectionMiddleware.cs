@@ -17,20 +17,33 @@ internal sealed class ConnectionMiddleware(ConnectionDelegate next, ListenerHand
 {
     public async Task InvokeAsync(ConnectionContext context)
     {
-        var connection = listener.Tls is null ? await ArriveAsync(context) : Decrypted(context);
-        if (connection is null)
+        var cleartext = listener.Tls is null;
+        // A connection beyond the listener's max-connections is closed at once (FIN, nothing read or sent). TLS
+        // connections were admitted before their handshake, in TlsArrivalMiddleware. One middleware, not two: each
+        // holds an async state per open connection.
+        if (cleartext && !listener.TryAdmit())
             return;
-        var output = connection.Http2Output;
         try
         {
-            await next(context);
+            var connection = cleartext ? await ArriveAsync(context) : Decrypted(context);
+            if (connection is null)
+                return;
+            var output = connection.Http2Output;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // Its last frames are sent first: the connection has not ended before they are.
+                if (output is not null) await output.DisposeAsync();
+                // A TLS connection ends in TlsArrivalMiddleware, outside the TLS layer.
+                if (cleartext) connection.Ended();
+            }
         }
         finally
         {
-            // Its last frames are sent first: the connection has not ended before they are.
-            if (output is not null) await output.DisposeAsync();
-            // A TLS connection ends in TlsArrivalMiddleware, outside the TLS layer.
-            if (listener.Tls is null) connection.Ended();
+            if (cleartext) listener.Release();
         }
     }
 
@@ -38,6 +51,7 @@ internal sealed class ConnectionMiddleware(ConnectionDelegate next, ListenerHand
     private async Task<KestrelConnection?> ArriveAsync(ConnectionContext context)
     {
         var connection = new KestrelConnection(context, listener);
+        ConnectionItems.Install(context);
         listener.ConnectionArrived(connection);
         try
         {

@@ -9,7 +9,8 @@ namespace Gateway.Connections;
 /// </summary>
 internal sealed class ConnectionStreams(ListenerCounters counters)
 {
-    private readonly List<LongLivedStream> _open = [];
+    // Made with the first stream (most connections never have one); the lock is this object, which no one else sees.
+    private List<LongLivedStream>? _open;
     private bool _draining;
     private bool _ending;
 
@@ -17,7 +18,7 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     {
         get
         {
-            lock (_open) return _open.Count;
+            lock (this) return _open?.Count ?? 0;
         }
     }
 
@@ -26,9 +27,9 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
     {
         var stream = new LongLivedStream(this, settings);
         bool draining, ending;
-        lock (_open)
+        lock (this)
         {
-            _open.Add(stream);
+            (_open ??= []).Add(stream);
             (draining, ending) = (_draining, _ending);
         }
         counters.StreamStarted();
@@ -39,29 +40,30 @@ internal sealed class ConnectionStreams(ListenerCounters counters)
 
     public void Ended(LongLivedStream stream)
     {
-        lock (_open) _open.Remove(stream);
+        lock (this) _open?.Remove(stream);
         counters.StreamEnded();
     }
 
     /// <summary>The drain started: each stream follows its route's policy.</summary>
     public void DrainStarted()
     {
-        foreach (var stream in Mark(() => _draining = true)) stream.DrainStarted();
+        foreach (var stream in Mark(ending: false)) stream.DrainStarted();
     }
 
     /// <summary>The deadline is near: every stream says goodbye now, whatever its policy.</summary>
     public void EndAll()
     {
-        foreach (var stream in Mark(() => _ending = true)) stream.SayGoodbye();
+        foreach (var stream in Mark(ending: true)) stream.SayGoodbye();
     }
 
-    private LongLivedStream[] Mark(Action mark)
+    private LongLivedStream[] Mark(bool ending)
     {
         // Copied under the lock, told outside it: a goodbye runs the relay's callbacks synchronously.
-        lock (_open)
+        lock (this)
         {
-            mark();
-            return _open.Count == 0 ? [] : [.. _open];
+            if (ending) _ending = true;
+            else _draining = true;
+            return _open is null || _open.Count == 0 ? [] : [.. _open];
         }
     }
 }

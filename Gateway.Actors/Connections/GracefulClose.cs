@@ -12,7 +12,8 @@ namespace Gateway.Connections;
 /// </summary>
 internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? lifetime, TimeProvider time)
 {
-    private readonly TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made when first needed (an HTTP/2 GOAWAY, or the deadline near): an idle HTTP/1.1 connection never needs it.
+    private TaskCompletionSource? _hurry;
     private int _responding;
     private int _wanted;
     private int _delivered;
@@ -37,6 +38,13 @@ internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? life
     public void CloseIfIdle()
     {
         if (Volatile.Read(ref _delivered) == 1) return;
+        // Idle: closed now, nothing to wait for. A request arriving meanwhile is answered with Connection: close (its
+        // response starts after the close was wanted), as when the deferral below finds no response under way.
+        if (Volatile.Read(ref _responding) == 0)
+        {
+            Deliver();
+            return;
+        }
         if (Volatile.Read(ref _deferred) is null)
             Interlocked.CompareExchange(ref _deferred, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
         // Read after the deferral is published; ResponseCompleted counts down before it reads it: one sees the other.
@@ -72,14 +80,19 @@ internal sealed class GracefulClose(IConnectionLifetimeNotificationFeature? life
     }
 
     /// <summary>The deadline is near: the final GOAWAY waits for the client's ACK no longer.</summary>
-    public void StopWaitingForAck() => _hurry.TrySetResult();
+    public void StopWaitingForAck() => Hurry.TrySetResult();
+
+    private TaskCompletionSource Hurry =>
+        Volatile.Read(ref _hurry)
+        ?? Interlocked.CompareExchange(ref _hurry, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
+        ?? _hurry!;
 
     private async Task GoAwayInTwoPhasesAsync(CoalescingOutput? output)
     {
         try
         {
             if (output is not null && await output.SendGoAwayAsync().ConfigureAwait(false))
-                await ((Task)Task.WhenAny(output.PingAcked, _hurry.Task)).WaitAsync(output.AckTimeout, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await ((Task)Task.WhenAny(output.PingAcked, Hurry.Task)).WaitAsync(output.AckTimeout, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         finally
         {

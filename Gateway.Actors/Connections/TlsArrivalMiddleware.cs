@@ -4,19 +4,23 @@ using Microsoft.AspNetCore.Connections;
 namespace Gateway.Connections;
 
 /// <summary>
-/// A TLS connection arrives before its handshake, so that the unbind accounts for it: it stays "silent" until it
-/// reaches the actor tree (after the handshake, in <see cref="ConnectionMiddleware"/>) or closes, and a drain waits for
-/// handshakes under way. In front of it, the TLS guard turns plain HTTP away and counts refusals.
+/// First on a TLS listener, before the handshake: a connection beyond the listener's <c>max-connections</c> is closed at
+/// once (FIN, nothing read or sent); an admitted one arrives here, so that the unbind accounts for it: it stays
+/// "silent" until it reaches the actor tree (after the handshake, in <see cref="ConnectionMiddleware"/>) or closes, and
+/// a drain waits for handshakes under way. In front of it, the TLS guard turns plain HTTP away and counts refusals.
 /// </summary>
 internal sealed class TlsArrivalMiddleware(ConnectionDelegate next, ListenerHandle listener)
 {
     public async Task InvokeAsync(ConnectionContext context)
     {
+        if (!listener.TryAdmit())
+            return;
         var connection = new KestrelConnection(context, listener);
-        listener.ConnectionArrived(connection);
-        context.Items[KestrelConnection.ArrivingKey] = connection;
         try
         {
+            listener.ConnectionArrived(connection);
+            ConnectionItems.Install(context);
+            context.Items[KestrelConnection.ArrivingKey] = connection;
             await Tls.TlsConnectionGuard.GuardAsync(listener, context, next, connection.CloseRequested);
         }
         finally
@@ -25,6 +29,7 @@ internal sealed class TlsArrivalMiddleware(ConnectionDelegate next, ListenerHand
             listener.ConnectionSpoke(connection);
             // Ended only now, after the TLS layer sent its last bytes: the drain (and the process's exit) waits for them.
             if (connection.Registered) connection.Ended();
+            listener.Release();
         }
     }
 }

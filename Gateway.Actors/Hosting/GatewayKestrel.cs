@@ -31,8 +31,8 @@ internal static class GatewayKestrel
 
     /// <summary>
     /// Serves one gateway listener's socket: HTTP/1.1 and h2c, or TLS with ALPN (h2, http/1.1); one ConnectionActor
-    /// per connection. On a TLS listener the order is: the limit, the arrival and the guard (raw bytes: plain HTTP
-    /// turned away, refusals counted), Kestrel's HTTPS (certificate chosen by SNI), then the gateway's middleware on
+    /// per connection; the listener's connection limit is taken first. On a TLS listener the order is: the limit and
+    /// the arrival, the guard (raw bytes: plain HTTP turned away, refusals counted), Kestrel's HTTPS (certificate chosen by SNI), then the gateway's middleware on
     /// the decrypted connection, where ALPN has already chosen the protocol.
     /// </summary>
     public static void Listen(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener)
@@ -41,7 +41,6 @@ internal static class GatewayKestrel
         kestrel.ListenHandle(listener.FileHandle, options =>
         {
             options.Protocols = HttpProtocols.Http1AndHttp2;
-            options.Use(next => new ConnectionLimitMiddleware(next, listener).InvokeAsync);
             if (listener.Tls is { } certificates)
             {
                 options.Use(next => new TlsArrivalMiddleware(next, listener).InvokeAsync);

@@ -26,6 +26,13 @@ internal sealed class ConnectionGroup : UntypedActor
     /// <summary>A failing connection actor stops (its PostStop closes that one connection and reports); the others go on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
+    /// <summary>
+    /// Akka keeps a parent that watches nothing in a light state that answers "do I watch this child?" by building its
+    /// full state and throwing it away — a dictionary, two sets and a stack for every child that stops. A second
+    /// behaviour (the same one) makes the full state once, and the group keeps it.
+    /// </summary>
+    protected override void PreStart() => Become(OnReceive);
+
     protected override void OnReceive(object message)
     {
         if (message is not Spawn spawn)

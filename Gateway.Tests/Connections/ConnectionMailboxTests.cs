@@ -59,4 +59,37 @@ public sealed class ConnectionMailboxTests
         Assert.False(queue.TryDequeue(out _));
         Assert.Equal(0, queue.Count);
     }
+
+    [Fact]
+    public void A_message_at_a_time_allocates_nothing()
+    {
+        var queue = new ConnectionMailbox.Queue();
+        var envelope = new Envelope("drain", ActorRefs.NoSender);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        for (var i = 0; i < 3; i++)
+        {
+            queue.Enqueue(ActorRefs.Nobody, envelope);
+            Assert.True(queue.TryDequeue(out var read));
+            Assert.Same(envelope.Message, read.Message);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Messages_that_wait_behind_the_first_come_out_in_order_as_reads_and_writes_interleave()
+    {
+        var queue = new ConnectionMailbox.Queue();
+        var next = 0;
+        var read = new List<int>();
+        void Write(int n) { for (var i = 0; i < n; i++) queue.Enqueue(ActorRefs.Nobody, new Envelope(next++, ActorRefs.NoSender)); }
+        void Read(int n) { for (var i = 0; i < n; i++) { Assert.True(queue.TryDequeue(out var e)); read.Add((int)e.Message!); } }
+
+        Write(3); Read(1); Write(2); Read(3); Write(1); Read(2);
+
+        Assert.Equal(Enumerable.Range(0, 6), read);
+        Assert.False(queue.HasMessages);
+        Assert.False(queue.TryDequeue(out _));
+    }
 }
