@@ -8,6 +8,9 @@
 # Usage: bench/throughput/stop-ab.sh DIR_A DIR_B [rounds, default 3] [connections, default 10000]
 #   DIR_A / DIR_B: folders of `dotnet publish Gateway.Host -c Release -o DIR`; ENV_A / ENV_B: environment for one side.
 #   PEERS="yarp haproxy nginx": measure these beside them (HAProxy holds at most 9,000: two descriptors per connection).
+#   PROBE=1: the .NET targets (A, B, YARP) also say what their garbage collector did during the stop (bench/StopProbe).
+#   TRACE=1: they are traced (dotnet-trace, allocation samples) from 2 s before the signal; where the bytes came from is
+#   written beside each round's log (bench/StopAllocations). The tracing slows the stops it watches.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/throughput/confs.sh
@@ -22,6 +25,16 @@ HZ=$(getconf CLK_TCK)
 upstream_conf "$WORK/up.conf" 18700 "$WORK/up.pid" "$WORK/up.log"
 /usr/sbin/nginx -c "$WORK/up.conf"; PIDS+=("$(cat "$WORK/up.pid")")
 if [[ " $PEERS " == *" yarp "* ]]; then dotnet publish bench/YarpPeer -c Release -v quiet -o "$WORK/yarp" > /dev/null; fi
+HOOK=""
+if [ -n "${PROBE:-}" ]; then
+  dotnet build bench/StopProbe -c Release -v quiet -o "$WORK/probe" > /dev/null
+  HOOK="DOTNET_STARTUP_HOOKS=$WORK/probe/StopProbe.dll"
+fi
+TRACER=${DOTNET_TRACE:-$HOME/.dotnet/tools/dotnet-trace}
+if [ -n "${TRACE:-}" ]; then
+  [ -x "$TRACER" ] || { echo "TRACE=1 needs dotnet-trace: dotnet tool install -g dotnet-trace" >&2; exit 2; }
+  dotnet build bench/StopAllocations -c Release -v quiet -o "$WORK/allocations" > /dev/null
+fi
 
 # Every start listens on a port of its own: the previous round's 10,000 closed connections are in TIME_WAIT on its
 # port for a minute (the proxy closed them first).
@@ -53,8 +66,8 @@ measure() { # target round
   configure "$t" "$round"
   case $t in
     A|B) local dir=$A envs=${ENV_A:-}; [ "$t" = B ] && dir=$B envs=${ENV_B:-}
-         cmd="env $envs $dir/Gateway.Host --config $WORK/$t-$round.conf" ;;
-    yarp) cmd="$WORK/yarp/YarpPeer 127.0.0.1:$port http://127.0.0.1:18700/" ;;
+         cmd="env $HOOK $envs $dir/Gateway.Host --config $WORK/$t-$round.conf" ;;
+    yarp) cmd="env $HOOK $WORK/yarp/YarpPeer 127.0.0.1:$port http://127.0.0.1:18700/" ;;
     haproxy) cmd="haproxy -db -f $WORK/haproxy-$round.cfg"; sig=USR1; n=$(( IDLE < 9000 ? IDLE : 9000 )) ;;
     nginx) cmd="/usr/sbin/nginx -c $WORK/nginx-$round.conf"; sig=QUIT ;;
   esac
@@ -65,6 +78,11 @@ measure() { # target round
   exec {hold}> >(python3 bench/throughput/idle.py 127.0.0.1 "$port" "$n" > "$WORK/idle-$t-$round.out" 2>&1)
   for _ in $(seq 1 900); do grep -q ready "$WORK/idle-$t-$round.out" 2>/dev/null && break; sleep 0.1; done
   sleep 1
+  local tracer=""
+  if [ -n "${TRACE:-}" ] && [[ $t == A || $t == B || $t == yarp ]]; then
+    "$TRACER" collect -p "$pid" --profile gc-verbose -o "$WORK/$t-$round.nettrace" > "$WORK/$t-$round.trace.log" 2>&1 & tracer=$!
+    sleep 2
+  fi
   local before signalled line
   before=$(awk -v hz="$HZ" '{print ($14 + $15) * 1000 / hz}' "/proc/$pid/stat")
   signalled=$(date +%s%N)
@@ -96,7 +114,13 @@ PY
 )
     milestones=" ($milestones)"
   fi
-  echo "round $round $t: stop → exit $ms ms, stop CPU $stop_cpu ms, exit code $code, $n connections ${ended#ended }$milestones"
+  local probe; probe=$(grep -o "stop-probe: .*" "$WORK/$t-$round.log" || true)
+  if [ -n "$tracer" ]; then
+    wait "$tracer" || true
+    dotnet "$WORK/allocations/StopAllocations.dll" "$WORK/$t-$round.nettrace" 4 30 > "$WORK/$t-$round.allocations.md"
+    probe="${probe:+$probe; }allocations: $WORK/$t-$round.allocations.md"
+  fi
+  echo "round $round $t: stop → exit $ms ms, stop CPU $stop_cpu ms, exit code $code, $n connections ${ended#ended }$milestones${probe:+; $probe}"
   printf "%s\t%s\t%s\t%s\t%s\n" "$t" "$round" "$ms" "$stop_cpu" "${ended#ended }" >> "$RAW"
 }
 
