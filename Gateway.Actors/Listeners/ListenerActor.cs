@@ -76,9 +76,7 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
         // A connection's report is its last word (it stops right after, or reports from PostStop if it crashed).
         Receive<DrainComplete>(c =>
         {
-            _groups.Left(Sender);
-            _connections.Remove(Sender);
-            _drain.Gone(Sender, c.Counts);
+            Left(Sender, c.Counts);
             TryComplete();
         });
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
@@ -204,7 +202,9 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
             started.Connection.Abort("listener has drained");
         });
         Receive<Terminated>(t => _groups.Stopped(t.ActorRef));
-        Receive<DrainComplete>(_ => _groups.Left(Sender));
+        // A connection forced at the deadline has its last word after the listener reported: it is gone all the same
+        // (from the tree, and from what a drain after a resume waits for).
+        Receive<DrainComplete>(c => Left(Sender, c.Counts));
         Receive<Drain>(drain =>
         {
             if (!drain.Resumable) _leaving = true;
@@ -222,6 +222,13 @@ internal sealed partial class ListenerActor : ReceiveActor, IWithTimers
         Receive<Reopened>(OnReopened);
         Receive<TreeProtocol.GetTree>(_ => Sender.Tell(Describe()));
         ReceiveAny(_ => { });
+    }
+
+    private void Left(IActorRef connection, DrainCounts counts)
+    {
+        _groups.Left(connection);
+        _connections.Remove(connection);
+        _drain.Gone(connection, counts);
     }
 
     private TreeProtocol.TreeNode Describe() => new(Self.Path.Name, "listener", _connections.Values.Sum(c => c.InFlight),

@@ -56,4 +56,31 @@ public sealed class ResumableDrainSpecs(ITestOutputHelper output) : GatewaySpec(
         gateway.Tell(Resume.Instance, TestActor);
         Assert.Empty((await ExpectMsgAsync<Resumed>(Arrival)).Failures);
     }
+
+    [Fact]
+    public async Task A_connection_forced_at_the_deadline_leaves_the_drained_listener_and_the_next_drain_after_a_resume_does_not_wait_for_it()
+    {
+        var gateway = StartGateway([Listener("a")]);
+        var busy = Accept(gateway, "a", "a1", inFlight: 1);
+        var listener = await ResolveAsync("/user/gateway/listener-a");
+        await ResolveAsync("/user/gateway/listener-a/conn-a1");
+        gateway.Tell(StopAccepting.Instance, TestActor);
+        await ExpectMsgAsync<AcceptingStopped>(Arrival);
+        gateway.Tell(Resumable(TimeSpan.FromSeconds(5)), TestActor);
+        await ExpectNoMsgAsync(Quiet);
+
+        Clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.Equal(new DrainCounts(0, 1, 0), (await ExpectMsgAsync<DrainComplete>(Arrival)).Counts);
+        await AwaitConditionAsync(() => Task.FromResult(busy.HasEnded), Arrival);
+        // The forced connection's last word reaches the listener after its own report: the listener forgets it then.
+        await AwaitAssertAsync(async () =>
+            Assert.Empty((await listener.Ask<TreeProtocol.TreeNode>(TreeProtocol.GetTree.Instance, Arrival)).Children), Arrival);
+
+        gateway.Tell(Resume.Instance, TestActor);
+        Assert.Empty((await ExpectMsgAsync<Resumed>(Arrival)).Failures);
+        gateway.Tell(StopAccepting.Instance, TestActor);
+        await ExpectMsgAsync<AcceptingStopped>(Arrival);
+        gateway.Tell(Resumable(TimeSpan.FromSeconds(30)), TestActor);
+        Assert.Equal(DrainCounts.None, (await ExpectMsgAsync<DrainComplete>(Arrival)).Counts);
+    }
 }
