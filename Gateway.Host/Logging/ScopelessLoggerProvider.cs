@@ -8,6 +8,8 @@ namespace Gateway.Host.Logging;
 /// an <c>AsyncLocal</c> value — an execution context held by every idle connection and carried by its every await —
 /// for lines that never print it.
 /// </summary>
+/// <remarks>Named as the console provider, so that rules written for it (<c>Logging:Console:LogLevel</c>) still apply.</remarks>
+[ProviderAlias("Console")]
 internal sealed class ScopelessLoggerProvider(ILoggerProvider inner) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => inner.CreateLogger(categoryName);

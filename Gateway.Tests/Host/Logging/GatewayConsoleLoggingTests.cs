@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Gateway.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,5 +45,20 @@ public sealed class GatewayConsoleLoggingTests
         before = ExecutionContext.Capture();
         using (logger.BeginScope("connection {ConnectionId}", "0HN1"))
             return ExecutionContext.Capture();
+    }
+
+    [Fact]
+    public void A_level_set_for_the_console_provider_in_the_configuration_still_applies()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:Console:LogLevel:Default"] = "Error" })
+            .Build();
+        using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddConfiguration(config.GetSection("Logging")).AddGatewayConsole(json: false))
+            .BuildServiceProvider();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("gateway");
+
+        Assert.False(logger.IsEnabled(LogLevel.Warning));
+        Assert.True(logger.IsEnabled(LogLevel.Error));
     }
 }
