@@ -15,8 +15,8 @@ internal sealed class ConnectionItems : IDictionary<object, object?>
     private int _count;
 
     /// <summary>
-    /// Gives the connection these items; by the first of the gateway's middlewares, before anything is kept in them
-    /// (reading Kestrel's first would make its dictionary).
+    /// Gives the connection these items, before anything is kept in them (reading Kestrel's first would make its
+    /// dictionary): when it arrives (<see cref="KestrelConnection.Arrive"/>).
     /// </summary>
     public static void Install(ConnectionContext context) => context.Items = new ConnectionItems();
 

@@ -50,9 +50,7 @@ internal sealed class ConnectionMiddleware(ConnectionDelegate next, ListenerHand
     /// <summary>Cleartext: the connection arrives here, and says which protocol it speaks with its first bytes.</summary>
     private async Task<KestrelConnection?> ArriveAsync(ConnectionContext context)
     {
-        var connection = new KestrelConnection(context, listener);
-        ConnectionItems.Install(context);
-        listener.ConnectionArrived(connection);
+        var connection = KestrelConnection.Arrive(context, listener);
         try
         {
             using var sniffTimeout = CancellationTokenSource.CreateLinkedTokenSource(connection.CloseRequested);

@@ -59,6 +59,18 @@ internal sealed class KestrelConnection : IConnectionPort
         OpenedAt = _time.GetUtcNow();
     }
 
+    /// <summary>
+    /// A connection Kestrel began serving, given its items (<see cref="ConnectionItems"/>, before anything is kept
+    /// there) and counted as arrived: until it speaks or closes, its listener's unbind waits for it.
+    /// </summary>
+    internal static KestrelConnection Arrive(ConnectionContext context, ListenerHandle listener)
+    {
+        var connection = new KestrelConnection(context, listener);
+        ConnectionItems.Install(context);
+        listener.ConnectionArrived(connection);
+        return connection;
+    }
+
     public ListenerHandle Listener { get; }
     public string Id => _context.ConnectionId;
     public string Remote => _context.RemoteEndPoint?.ToString() ?? "?";

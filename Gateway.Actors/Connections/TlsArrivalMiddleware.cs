@@ -15,11 +15,9 @@ internal sealed class TlsArrivalMiddleware(ConnectionDelegate next, ListenerHand
     {
         if (!listener.TryAdmit())
             return;
-        var connection = new KestrelConnection(context, listener);
+        var connection = KestrelConnection.Arrive(context, listener);
         try
         {
-            listener.ConnectionArrived(connection);
-            ConnectionItems.Install(context);
             context.Items[KestrelConnection.ArrivingKey] = connection;
             await Tls.TlsConnectionGuard.GuardAsync(listener, context, next, connection.CloseRequested);
         }
