@@ -32,8 +32,9 @@ internal static class GatewayKestrel
     /// <summary>
     /// Serves one gateway listener's socket: HTTP/1.1 and h2c, or TLS with ALPN (h2, http/1.1); one ConnectionActor
     /// per connection; the listener's connection limit is taken first. On a TLS listener the order is: the limit and
-    /// the arrival, the guard (raw bytes: plain HTTP turned away, refusals counted), Kestrel's HTTPS (certificate chosen by SNI), then the gateway's middleware on
-    /// the decrypted connection, where ALPN has already chosen the protocol.
+    /// the arrival, the guard (raw bytes: plain HTTP turned away, refusals counted), Kestrel's HTTPS (certificate
+    /// chosen by SNI), then the gateway's middleware on the decrypted connection, where ALPN has already chosen the
+    /// protocol.
     /// </summary>
     public static void Listen(KestrelServerOptions kestrel, GatewayRuntime runtime, ListenerHandle listener)
     {

@@ -58,10 +58,10 @@ internal sealed class UpstreamRetry
     /// request, so that its HTTP/1.x connection should watch the head's write (<see cref="ForwardAttempt"/>): for a
     /// method that is not idempotent (otherwise never sent twice) and for a request with a body (the failed write of
     /// its head can be reported as the body's, which is otherwise not retried). An idempotent request without one is
-    /// sent again anyway: by
-    /// SocketsHttpHandler itself, on a new connection, when its pooled one ended before an answer, and by the gateway
-    /// on another endpoint when it was closed or reset (<see cref="RetryReason.ClosedBeforeAnswer"/>). So most
-    /// requests, GETs, pay neither the flowing attempt nor the look at the socket before every head.
+    /// sent again anyway: by SocketsHttpHandler itself, on a new connection, when its pooled one ended before an
+    /// answer, and by the gateway on another endpoint when it was closed or reset
+    /// (<see cref="RetryReason.ClosedBeforeAnswer"/>). So most requests, GETs, pay neither the flowing attempt nor the
+    /// look at the socket before every head.
     /// </summary>
     public bool TracksHead { get; }
 
