@@ -6,8 +6,12 @@
 # the signal) and how the client saw each connection end (fin / reset / still open). Medians and per-round ratios.
 # Everything on 127.0.0.1; every process started here is stopped here, by PID.
 # Usage: bench/throughput/stop-ab.sh DIR_A DIR_B [rounds, default 3] [connections, default 10000]
-#   DIR_A / DIR_B: folders of `dotnet publish Gateway.Host -c Release -o DIR`; ENV_A / ENV_B: environment for one side.
+#   DIR_A / DIR_B: folders of `dotnet publish Gateway.Host -c Release -o DIR`; ENV_A / ENV_B: environment for one side;
+#   CONF_A / CONF_B: lines added to that side's configuration file (e.g. an `akka.*` key).
 #   PEERS="yarp haproxy nginx": measure these beside them (HAProxy holds at most 9,000: two descriptors per connection).
+#   CHURN=SECONDS: after the warm-up, each target also serves that long of short connections (wrk, `Connection: close`
+#   on every request), as a long-running proxy has before it is stopped: the code that ends a connection has run
+#   hot, not for the first time, in the stop.
 #   PROBE=1: the .NET targets (A, B, YARP) also say what their garbage collector did during the stop (bench/StopProbe).
 #   TRACE=1: they are traced (dotnet-trace, allocation samples) from 2 s before the signal; where the bytes came from is
 #   written beside each round's log (bench/StopAllocations). The tracing slows the stops it watches.
@@ -43,6 +47,8 @@ configure() { # target round → writes the target's config for port $port
   local t=$1 round=$2
   case $t in
     A|B) gateway_conf "$WORK/$t-$round.conf" "$port" 18700 "$WORK/$t-$round.sock" "drain { deadline = 30s, idle-quiet = 0s }"
+         local extra=${CONF_A:-}; [ "$t" = B ] && extra=${CONF_B:-}
+         printf '%s\n' "$extra" >> "$WORK/$t-$round.conf"
     ;;
     haproxy) haproxy_conf "$WORK/haproxy-$round.cfg" "$port" 18700 ;;
     nginx) nginx_proxy_conf "$WORK/nginx-$round.conf" "$port" 18700 "$WORK/ngx-$round.pid" "$WORK/ngx-$round.log" "daemon off; master_process off;" ;;
@@ -75,6 +81,7 @@ measure() { # target round
   local pid; read -r pid <&$runner; PIDS+=("$pid")
   for _ in $(seq 1 150); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
   wrk -t1 -c32 -d2s "http://127.0.0.1:$port/" > /dev/null
+  if [ -n "${CHURN:-}" ]; then wrk -t1 -c32 -d"${CHURN}s" -H "Connection: close" "http://127.0.0.1:$port/" > /dev/null; fi
   exec {hold}> >(python3 bench/throughput/idle.py 127.0.0.1 "$port" "$n" > "$WORK/idle-$t-$round.out" 2>&1)
   for _ in $(seq 1 900); do grep -q ready "$WORK/idle-$t-$round.out" 2>/dev/null && break; sleep 0.1; done
   sleep 1
@@ -124,7 +131,7 @@ PY
   printf "%s\t%s\t%s\t%s\t%s\n" "$t" "$round" "$ms" "$stop_cpu" "${ended#ended }" >> "$RAW"
 }
 
-echo "stop A/B with $IDLE idle connections; A=$A ${ENV_A:-} B=$B ${ENV_B:-} peers: ${PEERS:-none}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "stop A/B with $IDLE idle connections; A=$A ${ENV_A:-} ${CONF_A:-} B=$B ${ENV_B:-} ${CONF_B:-} peers: ${PEERS:-none}${CHURN:+; churn ${CHURN}s}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   order="A B $PEERS"; [ $((round % 2)) = 0 ] && order="B A $PEERS"
   for t in $order; do measure "$t" "$round"; done
