@@ -73,6 +73,14 @@ internal static partial class ShutdownPhases
                 return Done.Instance;
             });
 
+        if (system.Settings.Setup.Get<Telemetry.AkkaLogSinkSetup>().Value is { } akkaLog)
+            // Last before the actor system stops: the drain's own lines are written to the log, not to standard out.
+            cs.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "gateway-akka-log", async () =>
+            {
+                await akkaLog.FlushAsync();
+                return Done.Instance;
+            });
+
         cs.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "gateway-drain", async () =>
         {
             await TreeAsk.AskOrStopped<DrainCommands.Reached>(driver, new DrainCommands.WaitFor(DrainMilestone.Finished),

@@ -8,10 +8,38 @@ using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace Gateway.Telemetry;
 
-/// <summary>The application's logger factory, handed to <see cref="AkkaLogSink"/> through the actor system's setup.</summary>
+/// <summary>
+/// The application's logger factory, handed to <see cref="AkkaLogSink"/> through the actor system's setup; and the sink,
+/// once started, so that the shutdown can wait for it (<see cref="FlushAsync"/>).
+/// </summary>
 internal sealed class AkkaLogSinkSetup(ILoggerFactory loggers) : Setup
 {
+    /// <summary>The longest the stop waits for Akka's log to be written.</summary>
+    internal static readonly TimeSpan FlushLimit = TimeSpan.FromSeconds(2);
+
+    private IActorRef? _sink;
+
     public ILoggerFactory Loggers { get; } = loggers;
+
+    internal void Attach(IActorRef sink) => Volatile.Write(ref _sink, sink);
+
+    /// <summary>
+    /// Completes once every Akka log event published before it has been written, or after <see cref="FlushLimit"/>.
+    /// Akka hands what its logger has not yet written when the actor system stops to its standard-out logger: the
+    /// drain's last lines (written while the thread pool is busiest) would come out in another format than the log's.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        if (Volatile.Read(ref _sink) is not { } sink) return;
+        try
+        {
+            await sink.Ask<AkkaLogSink.Flushed>(AkkaLogSink.Flush.Instance, FlushLimit).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            // A log provider that does not keep up must not hold the exit: what is left goes Akka's way.
+        }
+    }
 }
 
 /// <summary>
@@ -21,15 +49,31 @@ internal sealed class AkkaLogSinkSetup(ILoggerFactory loggers) : Setup
 /// </summary>
 internal sealed class AkkaLogSink : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
+    /// <summary>Answered with <see cref="Flushed"/> once every event before it has been written.</summary>
+    internal sealed record Flush
+    {
+        public static readonly Flush Instance = new();
+        public override string ToString() => "Flush";
+    }
+
+    internal sealed record Flushed
+    {
+        public static readonly Flushed Instance = new();
+        public override string ToString() => "Flushed";
+    }
+
     private readonly ILoggerFactory _loggers;
     private readonly Dictionary<string, ILogger> _byCategory = [];
 
     public AkkaLogSink()
     {
-        _loggers = Context.System.Settings.Setup.Get<AkkaLogSinkSetup>().Value?.Loggers
+        var setup = Context.System.Settings.Setup.Get<AkkaLogSinkSetup>().Value
             ?? throw new InvalidOperationException($"{nameof(AkkaLogSink)} needs an {nameof(AkkaLogSinkSetup)} in the actor system's setup");
+        _loggers = setup.Loggers;
+        setup.Attach(Self);
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(Write);
+        Receive<Flush>(_ => Sender.Tell(Flushed.Instance));
     }
 
     private void Write(LogEvent e)

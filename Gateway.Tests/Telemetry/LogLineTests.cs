@@ -71,4 +71,59 @@ public sealed class LogLineTests
             Assert.DoesNotContain(log.Entries, e => e.Category.StartsWith("Akka") && e.Message.StartsWith('['));
         }
     }
+
+    [Fact]
+    public async Task Akka_log_events_still_queued_when_the_gateway_stops_are_written_to_the_log_providers_not_to_standard_out()
+    {
+        var log = new CapturedLog(LogLevel.Debug);
+        using var held = new HeldLog("hold the Akka log");
+        var gateway = await InProcessGateway.StartAsync($$"""
+            gateway {
+              listeners.public { address = "127.0.0.1:0" }
+              admin.address = "127.0.0.1:0"
+              upstreams.app { endpoints = ["http://127.0.0.1:{{Ports.Closed()}}"] }
+              routes.shop { listener = public, path-prefix = "/", upstream = app }
+            }
+            """, logging => logging.AddProvider(log).AddProvider(held).SetMinimumLevel(LogLevel.Debug));
+        var system = gateway.Gateway.App.Services.GetRequiredService<ActorSystem>();
+        var akkaLog = new BusLogging(system.EventStream, "probe-source", typeof(LogLineTests), system.Settings.LogFormatter);
+        // Akka's logger is kept busy (as by a drain's thousands of connections) while more events queue behind it.
+        akkaLog.Warning("hold the Akka log");
+        await held.Holding.WaitAsync(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 20; i++) akkaLog.Warning("queued event {0}", i);
+
+        var stopping = gateway.DisposeAsync().AsTask();
+        // Long enough for the stop to reach the actor system's end; the flush waits up to two seconds for the logger.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        held.Release();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(20, log.Entries.Count(e => e.Message.StartsWith("queued event ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A log provider that holds the thread writing one marked message until released (at most 10 s).</summary>
+    private sealed class HeldLog(string marker) : ILoggerProvider, ILogger
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Holding => _holding.Task;
+
+        public void Release() => _released.Set();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!formatter(state, exception).Contains(marker, StringComparison.Ordinal)) return;
+            _holding.TrySetResult();
+            _released.Wait(TimeSpan.FromSeconds(10));
+        }
+
+        public void Dispose() => _released.Set();
+    }
 }
