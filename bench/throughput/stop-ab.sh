@@ -12,6 +12,9 @@
 #   CHURN=SECONDS: after the warm-up, each target also serves that long of short connections (wrk, `Connection: close`
 #   on every request), as a long-running proxy has before it is stopped: the code that ends a connection has run
 #   hot, not for the first time, in the stop.
+#   AGE=SECONDS: once the idle connections are open, each target serves that long of keep-alive requests (wrk, 32 other
+#   connections) before the signal, so that the idle connections' objects have been through collections (old, as
+#   in a proxy whose connections were not all opened a second before its stop).
 #   PROBE=1: the .NET targets (A, B, YARP) also say what their garbage collector did during the stop (bench/StopProbe).
 #   TRACE=1: they are traced (dotnet-trace, allocation samples) from 2 s before the signal; where the bytes came from is
 #   written beside each round's log (bench/StopAllocations). The tracing slows the stops it watches.
@@ -84,6 +87,7 @@ measure() { # target round
   if [ -n "${CHURN:-}" ]; then wrk -t1 -c32 -d"${CHURN}s" -H "Connection: close" "http://127.0.0.1:$port/" > /dev/null; fi
   exec {hold}> >(python3 bench/throughput/idle.py 127.0.0.1 "$port" "$n" > "$WORK/idle-$t-$round.out" 2>&1)
   for _ in $(seq 1 900); do grep -q ready "$WORK/idle-$t-$round.out" 2>/dev/null && break; sleep 0.1; done
+  if [ -n "${AGE:-}" ]; then wrk -t1 -c32 -d"${AGE}s" "http://127.0.0.1:$port/" > /dev/null; fi
   sleep 1
   local tracer=""
   if [ -n "${TRACE:-}" ] && [[ $t == A || $t == B || $t == yarp ]]; then
@@ -131,7 +135,7 @@ PY
   printf "%s\t%s\t%s\t%s\t%s\n" "$t" "$round" "$ms" "$stop_cpu" "${ended#ended }" >> "$RAW"
 }
 
-echo "stop A/B with $IDLE idle connections; A=$A ${ENV_A:-} ${CONF_A:-} B=$B ${ENV_B:-} ${CONF_B:-} peers: ${PEERS:-none}${CHURN:+; churn ${CHURN}s}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "stop A/B with $IDLE idle connections; A=$A ${ENV_A:-} ${CONF_A:-} B=$B ${ENV_B:-} ${CONF_B:-} peers: ${PEERS:-none}${CHURN:+; churn ${CHURN}s}${AGE:+; aged ${AGE}s}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   order="A B $PEERS"; [ $((round % 2)) = 0 ] && order="B A $PEERS"
   for t in $order; do measure "$t" "$round"; done
